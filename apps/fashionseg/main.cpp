@@ -1,0 +1,61 @@
+// fashionseg: one program, one subcommand per job. Errors become one message on stderr and a
+// non-zero exit code (see fashionseg::Error::exit_code).
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "commands.h"
+#include "fashionseg/error.h"
+#include "fashionseg/runtime.h"
+#include "fashionseg/version.h"
+
+namespace {
+
+using fashionseg::cli::AddCommand;
+
+// The explicit table of subcommands (no self-registering statics: a static library's linker
+// would drop them silently).
+const AddCommand kCommands[] = {
+    fashionseg::cli::add_info_command,
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"fashionseg: segment fashion photos into garments and accessories"};
+  app.set_version_flag("--version", std::string("fashionseg ") + FASHIONSEG_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  fashionseg::cli::GlobalOptions global;
+  app.add_option("--threads", global.threads, "Worker threads (0 = all cores)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--log-level", global.log_level, "Log level")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+
+  std::vector<fashionseg::cli::Command> commands;
+  for (AddCommand add : kCommands) commands.push_back(add(app, global));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  spdlog::set_level(spdlog::level::from_str(global.log_level));
+  spdlog::set_pattern("%^[%l]%$ %v");
+  try {
+    fashionseg::configure_runtime(global.threads);
+    for (const auto& command : commands) {
+      if (command.app->parsed()) command.run();
+    }
+  } catch (const fashionseg::Error& e) {
+    std::cerr << "fashionseg: error: " << e.what() << "\n";
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::cerr << "fashionseg: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

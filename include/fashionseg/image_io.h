@@ -1,0 +1,51 @@
+#pragma once
+/// Reading and writing images and label masks with clear errors. Photos come back as 8-bit
+/// RGB (EXIF orientation applied); masks as 8-bit single-channel label images.
+
+#include <opencv2/core.hpp>
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fashionseg {
+
+/// Pixel size of an image, read from its header without decoding the pixels.
+struct ImageSize {
+  int width = 0;
+  int height = 0;
+};
+
+/// Reads the size of a JPEG or PNG from its first bytes (stored orientation, before EXIF
+/// rotation). Throws Error(kInput) for other or truncated formats, Error(kNotFound) when
+/// the file is missing.
+ImageSize read_image_size(const std::filesystem::path& path);
+
+/// Same, from an encoded buffer; `name` appears in errors.
+ImageSize parse_image_size(std::string_view bytes, const std::string& name);
+
+/// Decodes a photo to 8-bit RGB (CV_8UC3), EXIF orientation applied. Throws Error(kInput)
+/// naming `name` when the bytes are not a decodable image.
+cv::Mat decode_image_rgb(std::string_view bytes, const std::string& name);
+
+/// Reads a photo file to 8-bit RGB. Throws Error(kNotFound) / Error(kInput).
+cv::Mat read_image_rgb(const std::filesystem::path& path);
+
+/// Reads a label mask: a PNG with one 8-bit channel (CV_8UC1), values untouched.
+/// Throws Error(kInput) if it is not a single-channel 8-bit image.
+cv::Mat read_label_mask(const std::filesystem::path& path);
+
+/// Encodes an image as PNG (lossless). RGB input (CV_8UC3) is stored as RGB.
+std::vector<unsigned char> encode_png(const cv::Mat& image, bool input_is_rgb = true);
+
+/// Encodes an RGB image as JPEG with the given quality.
+std::vector<unsigned char> encode_jpeg(const cv::Mat& rgb, int quality = 92);
+
+/// Writes an image as PNG atomically (temp file + rename). RGB input is stored as RGB.
+void write_png(const std::filesystem::path& path, const cv::Mat& image, bool input_is_rgb = true);
+
+/// Writes an RGB image as JPEG atomically.
+void write_jpeg(const std::filesystem::path& path, const cv::Mat& rgb, int quality = 92);
+
+}  // namespace fashionseg

@@ -1,0 +1,24 @@
+#include "fashionseg/runtime.h"
+
+#include <malloc.h>
+#include <torch/torch.h>
+
+#include <opencv2/core.hpp>
+
+#include "fashionseg/parallel.h"
+
+namespace fashionseg {
+
+int configure_runtime(int threads) {
+  const int count = resolve_thread_count(threads);
+  torch::set_num_threads(count);
+  cv::setNumThreads(count);
+  // Keep large tensor buffers in the heap instead of mmap/munmap on every allocation, and
+  // stop returning freed memory to the OS after every step.
+  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_TOP_PAD, 256 * 1024 * 1024);
+  return count;
+}
+
+}  // namespace fashionseg
