@@ -1,0 +1,121 @@
+#pragma once
+/// The experiment configuration of `fashionseg train`: one YAML file per experiment, strict
+/// (an unknown key or a value of the wrong type is an error naming the file, line and key),
+/// plus `--set section.key=value` overrides. The resolved configuration is written beside the
+/// run, so every run records exactly what it ran with.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace fashionseg {
+
+/// Which model to build (see `fashionseg models`).
+struct ModelConfig {
+  std::string type = "unet";      ///< registered model name
+  int64_t base_width = 16;        ///< U-Net first-stage width
+  double width_multiplier = 1.0;  ///< channel multiplier where the model allows one
+  int64_t output_stride = 8;      ///< dilated ResNet backbones: 8 or 16
+  bool aux_head = false;          ///< torchvision auxiliary head (FCN / DeepLabV3 ResNet-50)
+  bool batch_norm = true;         ///< BatchNorm where optional
+  double dropout = -1.0;          ///< negative = the model's default
+  std::string init;               ///< weights to start from (fashionseg checkpoint), optional
+};
+
+/// The prepared dataset and the augmentation pipeline.
+struct DataConfig {
+  std::string root;  ///< a directory written by `fashionseg prepare`
+  std::string train_split = "train";
+  std::string val_split = "val";
+  int64_t crop_width = 192;   ///< training crop (and evaluation box) width
+  int64_t crop_height = 288;  ///< training crop (and evaluation box) height
+  int64_t short_side = 0;     ///< resize shorter side first (0 = fit the crop box)
+  double scale_min = 0.5;     ///< random scale range
+  double scale_max = 2.0;
+  double flip = 0.5;        ///< horizontal flip probability
+  double brightness = 0.2;  ///< colour jitter strengths (0 = off)
+  double contrast = 0.2;
+  double saturation = 0.2;
+  double hue = 0.0;
+  int64_t batch_size = 8;
+  int64_t workers = 2;      ///< loader threads
+  int64_t prefetch = 4;     ///< batches decoded ahead
+  double oversample = 0.0;  ///< rare-class oversampling strength (0 = off, 1 = full)
+};
+
+/// The training objective.
+struct LossConfig {
+  std::string type = "ce";             ///< loss spec, e.g. "ce+0.5*dice" (see losses.h)
+  std::string class_weights = "none";  ///< none, inverse, median, enet, original
+  double label_smoothing = 0.0;
+  double focal_gamma = 2.0;
+  double aux_weight = 0.4;  ///< weight of the aux head's loss when present
+};
+
+/// The optimizer.
+struct OptimizerConfig {
+  std::string type = "adamw";  ///< sgd, adam, adamw
+  double lr = 1e-3;
+  double momentum = 0.9;  ///< SGD momentum
+  bool nesterov = false;  ///< SGD Nesterov
+  double beta1 = 0.9;     ///< Adam/AdamW
+  double beta2 = 0.999;
+  double weight_decay = 1e-4;
+};
+
+/// The learning-rate schedule, in iterations (optimizer steps).
+struct ScheduleConfig {
+  std::string type = "poly";  ///< poly, cosine, step, constant
+  int64_t warmup_iters = 0;   ///< linear warm-up from warmup_factor * lr
+  double warmup_factor = 0.1;
+  double power = 0.9;        ///< poly exponent
+  int64_t step_epochs = 10;  ///< step: decay every N epochs
+  double gamma = 0.1;        ///< step: decay factor
+  double min_lr = 0.0;       ///< floor of poly/cosine
+};
+
+/// The run itself.
+struct RunConfig {
+  int64_t epochs = 40;
+  int64_t max_iters = 0;         ///< stop after this many optimizer steps (0 = no limit)
+  int64_t val_every = 1;         ///< validate every N epochs (0 = never)
+  int64_t checkpoint_every = 1;  ///< checkpoint every N epochs
+  int64_t early_stop = 0;        ///< stop after N validations without a better mIoU (0 = off)
+  double grad_clip = 0.0;        ///< max gradient norm (0 = off)
+  int64_t accumulate = 1;        ///< batches per optimizer step
+  uint64_t seed = 0;
+  std::string device = "cpu";              ///< cpu, cuda, cuda:N
+  bool amp = false;                        ///< mixed precision (CUDA only)
+  bool channels_last = true;               ///< NHWC memory format (faster convolutions on CPU)
+  std::string output = "runs/experiment";  ///< run directory
+};
+
+/// A whole experiment.
+struct TrainConfig {
+  ModelConfig model;
+  DataConfig data;
+  LossConfig loss;
+  OptimizerConfig optimizer;
+  ScheduleConfig schedule;
+  RunConfig train;
+};
+
+/// Parses a YAML document (`source` names it in errors). Unknown keys, wrong types and
+/// out-of-range values throw Error(kConfig) naming source, line and the dotted key.
+/// `overrides` are "section.key=value" strings applied on top (value in YAML syntax).
+TrainConfig parse_train_config(const std::string& yaml_text, const std::string& source,
+                               const std::vector<std::string>& overrides = {});
+
+/// Reads and parses a config file (Error(kNotFound) when missing).
+TrainConfig load_train_config(const std::filesystem::path& path,
+                              const std::vector<std::string>& overrides = {});
+
+/// The resolved configuration as YAML (every key, defaults included); parsing it gives the
+/// same configuration back.
+std::string to_yaml(const TrainConfig& config);
+
+/// Checks value ranges and choices; throws Error(kConfig) naming the key.
+void validate_train_config(const TrainConfig& config);
+
+}  // namespace fashionseg

@@ -1,0 +1,87 @@
+// Experiment configs: strict keys with file/line errors, overrides, round trip through YAML.
+#include <gtest/gtest.h>
+
+#include "fashionseg/error.h"
+#include "fashionseg/train_config.h"
+
+namespace fashionseg {
+namespace {
+
+std::string error_of(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  try {
+    parse_train_config(yaml, "exp.yaml", overrides);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kConfig);
+    return e.what();
+  }
+  ADD_FAILURE() << "expected an error for:\n" << yaml;
+  return "";
+}
+
+TEST(TrainConfig, ReadsValuesAndKeepsDefaults) {
+  const auto config = parse_train_config(
+      "model:\n  type: fc_densenet56\ndata:\n  root: prepared\n  batch_size: 4\n"
+      "optimizer:\n  type: sgd\n  lr: 0.01\n  nesterov: true\n",
+      "exp.yaml");
+  EXPECT_EQ(config.model.type, "fc_densenet56");
+  EXPECT_EQ(config.data.root, "prepared");
+  EXPECT_EQ(config.data.batch_size, 4);
+  EXPECT_EQ(config.optimizer.type, "sgd");
+  EXPECT_DOUBLE_EQ(config.optimizer.lr, 0.01);
+  EXPECT_TRUE(config.optimizer.nesterov);
+  EXPECT_EQ(config.loss.type, "ce");  // default
+  EXPECT_EQ(config.train.epochs, 40);
+}
+
+TEST(TrainConfig, UnknownKeyNamesFileLineAndValidKeys) {
+  const std::string message = error_of("model:\n  type: unet\n  base_widht: 16\n");
+  EXPECT_NE(message.find("exp.yaml:3"), std::string::npos) << message;
+  EXPECT_NE(message.find("model.base_widht"), std::string::npos) << message;
+  EXPECT_NE(message.find("base_width"), std::string::npos) << message;  // the valid keys
+}
+
+TEST(TrainConfig, UnknownSectionIsAnError) {
+  const std::string message = error_of("modle:\n  type: unet\n");
+  EXPECT_NE(message.find("unknown section"), std::string::npos) << message;
+}
+
+TEST(TrainConfig, WrongTypesAreErrors) {
+  EXPECT_NE(error_of("data:\n  batch_size: eight\n").find("expected an integer"),
+            std::string::npos);
+  EXPECT_NE(error_of("train:\n  amp: maybe\n").find("true or false"), std::string::npos);
+  EXPECT_NE(error_of("data:\n  batch_size: [1, 2]\n").find("data.batch_size"), std::string::npos);
+  EXPECT_NE(error_of("model: unet\n").find("mapping"), std::string::npos);
+  EXPECT_NE(error_of("model:\n  type: [unclosed\n").find("invalid YAML"), std::string::npos);
+}
+
+TEST(TrainConfig, RangesAndChoicesAreChecked) {
+  EXPECT_NE(error_of("optimizer:\n  type: rmsprop\n").find("sgd, adam, adamw"), std::string::npos);
+  EXPECT_NE(error_of("data:\n  scale_min: 2\n  scale_max: 1\n").find("data.scale_min"),
+            std::string::npos);
+  EXPECT_NE(error_of("model:\n  output_stride: 32\n").find("8 or 16"), std::string::npos);
+  EXPECT_NE(error_of("loss:\n  class_weights: magic\n").find("median"), std::string::npos);
+}
+
+TEST(TrainConfig, OverridesApplyOnTopAndAreValidated) {
+  const auto config = parse_train_config("train:\n  epochs: 40\n", "exp.yaml",
+                                         {"train.epochs=3", "data.root=/tmp/x", "model.type=unet"});
+  EXPECT_EQ(config.train.epochs, 3);
+  EXPECT_EQ(config.data.root, "/tmp/x");
+  EXPECT_NE(error_of("", {"train.epoch=3"}).find("unknown key"), std::string::npos);
+  EXPECT_NE(error_of("", {"epochs=3"}).find("section.key"), std::string::npos);
+  EXPECT_NE(error_of("", {"train.epochs"}).find("section.key=value"), std::string::npos);
+}
+
+TEST(TrainConfig, ResolvedYamlParsesBackToTheSameConfig) {
+  auto config = parse_train_config("", "empty.yaml",
+                                   {"optimizer.lr=0.000123", "data.root=a b", "train.seed=7"});
+  const std::string yaml = to_yaml(config);
+  const auto again = parse_train_config(yaml, "resolved.yaml");
+  EXPECT_EQ(to_yaml(again), yaml);
+  EXPECT_DOUBLE_EQ(again.optimizer.lr, 0.000123);
+  EXPECT_EQ(again.data.root, "a b");
+  EXPECT_EQ(again.train.seed, 7u);
+}
+
+}  // namespace
+}  // namespace fashionseg
