@@ -1,0 +1,23 @@
+#pragma once
+// Optimizers built from the experiment config, and setting their learning rate.
+
+#include <torch/optim.h>
+
+#include <memory>
+
+#include "fashionseg/train_config.h"
+
+namespace fashionseg {
+
+/// SGD (momentum, Nesterov), Adam or AdamW over `parameters`, with weight decay.
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(
+    const OptimizerConfig& config, const std::vector<torch::Tensor>& parameters);
+
+/// Sets the learning rate of every parameter group.
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
+
+/// The optimizer's state as bytes (torch::serialize), and back.
+std::string save_optimizer_state(torch::optim::Optimizer& optimizer);
+void load_optimizer_state(torch::optim::Optimizer& optimizer, const std::string& bytes);
+
+}  // namespace fashionseg

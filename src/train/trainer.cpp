@@ -1,0 +1,464 @@
+#include "fashionseg/trainer.h"
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "fashionseg/checkpoint.h"
+#include "fashionseg/class_stats.h"
+#include "fashionseg/dataset_index.h"
+#include "fashionseg/distributed.h"
+#include "fashionseg/error.h"
+#include "fashionseg/evaluation.h"
+#include "fashionseg/files.h"
+#include "fashionseg/loader.h"
+#include "fashionseg/losses.h"
+#include "fashionseg/models.h"
+#include "fashionseg/schedule.h"
+#include "fashionseg/version.h"
+#include "fashionseg/metrics_json.h"
+#include "train/optimizer.h"
+#include "train/sample_weights.h"
+
+namespace fashionseg {
+namespace fs = std::filesystem;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+ModelOptions model_options(const ModelConfig& model, int64_t num_classes) {
+  ModelOptions options;
+  options.num_classes = num_classes;
+  options.aux_head = model.aux_head;
+  options.output_stride = model.output_stride;
+  options.base_width = model.base_width;
+  options.width_multiplier = model.width_multiplier;
+  options.batch_norm = model.batch_norm;
+  options.dropout = model.dropout;
+  return options;
+}
+
+TransformOptions train_transform_options(const DataConfig& data) {
+  TransformOptions t;
+  const cv::Size crop(static_cast<int>(data.crop_width), static_cast<int>(data.crop_height));
+  if (data.short_side > 0) {
+    t.resize = ResizeMode::kShortSide;
+    t.short_side = static_cast<int>(data.short_side);
+  } else {
+    t.resize = ResizeMode::kFitBox;
+    t.box = crop;
+  }
+  t.scale_min = data.scale_min;
+  t.scale_max = data.scale_max;
+  t.crop = crop;
+  t.flip_probability = data.flip;
+  t.jitter.brightness = data.brightness;
+  t.jitter.contrast = data.contrast;
+  t.jitter.saturation = data.saturation;
+  t.jitter.hue = data.hue;
+  return t;
+}
+
+TransformOptions eval_transform_options(const DataConfig& data) {
+  TransformOptions t;
+  const cv::Size crop(static_cast<int>(data.crop_width), static_cast<int>(data.crop_height));
+  t.resize = ResizeMode::kFitBox;
+  t.box = crop;
+  t.crop = crop;
+  return t;
+}
+
+std::vector<LoaderSample> loader_samples(const std::vector<DatasetEntry>& entries) {
+  std::vector<LoaderSample> samples;
+  samples.reserve(entries.size());
+  for (const auto& entry : entries) samples.push_back({entry.image, entry.mask, entry.image_id});
+  return samples;
+}
+
+std::vector<float> class_weights(const LossConfig& loss, const fs::path& root) {
+  if (loss.class_weights == "none") return {};
+  const ClassStatistics stats = read_class_statistics(root / "stats.json");
+  const std::vector<double>* chosen = nullptr;
+  if (loss.class_weights == "inverse") chosen = &stats.inverse_frequency;
+  if (loss.class_weights == "median") chosen = &stats.median_frequency;
+  if (loss.class_weights == "enet") chosen = &stats.enet;
+  if (loss.class_weights == "original") chosen = &stats.mean_complement;
+  if (!chosen) throw_config_error("unknown class weights '" + loss.class_weights + "'");
+  return std::vector<float>(chosen->begin(), chosen->end());
+}
+
+torch::Device parse_device(const std::string& name) {
+  try {
+    torch::Device device(name);
+    if (device.is_cuda() && !torch::cuda::is_available()) {
+      throw_config_error("train.device is '" + name + "' but this build has no usable CUDA",
+                         "use device: cpu");
+    }
+    return device;
+  } catch (const c10::Error&) {
+    throw_config_error("train.device '" + name + "' is not a device", "cpu, cuda or cuda:N");
+  }
+}
+
+/// Everything a run carries from step to step.
+struct RunState {
+  int64_t epoch = 0;           ///< epochs completed
+  int64_t batch_in_epoch = 0;  ///< batches of `epoch` already trained (resume mid-epoch)
+  int64_t step = 0;            ///< optimizer steps taken
+  double best_miou = -1;
+  int64_t validations_without_improvement = 0;
+};
+
+class Run {
+ public:
+  Run(const TrainConfig& config, const TrainerOptions& options)
+      : config_(config),
+        options_(options),
+        run_dir_(config.train.output),
+        group_(distributed_env_from_environment()),
+        device_(parse_device(config.train.device)) {}
+
+  TrainSummary execute();
+
+ private:
+  void setup();
+  void restore(const fs::path& path);
+  void save(const fs::path& path, bool with_training_state);
+  double train_one_epoch(bool& stop, std::string& reason);
+  nlohmann::json validate();
+  void append_log(const nlohmann::json& entry);
+
+  const TrainConfig& config_;
+  const TrainerOptions& options_;
+  fs::path run_dir_;
+  DataParallelGroup group_;
+  torch::Device device_;
+  PreparedDataset dataset_;
+  int64_t num_classes_ = 0;
+  ModelOptions model_options_;
+  ModelPtr model_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::unique_ptr<Loss> loss_;
+  std::unique_ptr<DataLoader> train_loader_, val_loader_;
+  int64_t steps_per_epoch_ = 0, total_steps_ = 0;
+  RunState state_;
+  std::vector<nlohmann::json> log_;
+};
+
+void Run::setup() {
+  dataset_ = read_prepared_dataset(config_.data.root);
+  num_classes_ = static_cast<int64_t>(dataset_.class_names.size());
+  if (dataset_.split(config_.data.train_split).empty()) {
+    throw Error(ErrorKind::kConfig, "the training split is empty",
+                Location{config_.data.root, 0, "split " + config_.data.train_split});
+  }
+  model_options_ = model_options(config_.model, num_classes_);
+  torch::manual_seed(config_.train.seed);
+  model_ = create_model(config_.model.type, model_options_);
+  if (!config_.model.init.empty()) {
+    const Checkpoint init = load_checkpoint(config_.model.init);
+    LoadStateOptions load_options;
+    load_options.reinit_classifier = true;
+    load_options.num_classes = num_classes_;
+    load_options.source = config_.model.init;
+    const LoadReport report = load_state(*model_, init.weights, load_options);
+    spdlog::info("initialised from {}: {}", config_.model.init, report.summary());
+  }
+  model_->to(device_);
+  if (config_.train.channels_last) model_->to(torch::MemoryFormat::ChannelsLast);
+  group_.broadcast_module(*model_);
+
+  optimizer_ = make_optimizer(config_.optimizer, model_->parameters());
+  LossOptions loss_options;
+  loss_options.class_weights = class_weights(config_.loss, config_.data.root);
+  loss_options.label_smoothing = config_.loss.label_smoothing;
+  loss_options.focal_gamma = config_.loss.focal_gamma;
+  loss_ = create_loss(config_.loss.type, loss_options, num_classes_);
+
+  LoaderOptions train_options;
+  train_options.batch_size = config_.data.batch_size;
+  train_options.shuffle = true;
+  const auto& train_entries = dataset_.split(config_.data.train_split);
+  // Drop a ragged last batch in training only when there is more than one batch: a batch of
+  // one photo gives BatchNorm useless statistics.
+  train_options.drop_last =
+      static_cast<int64_t>(train_entries.size()) > config_.data.batch_size * group_.world_size();
+  train_options.workers = static_cast<int>(config_.data.workers);
+  train_options.prefetch_batches = static_cast<int>(config_.data.prefetch);
+  train_options.seed = config_.train.seed;
+  train_options.rank = group_.rank();
+  train_options.world_size = group_.world_size();
+  train_options.train = true;
+  train_options.transform = train_transform_options(config_.data);
+  train_options.channels_last = config_.train.channels_last;
+  if (config_.data.oversample > 0) {
+    train_options.sample_weights =
+        rare_class_sample_weights(train_entries, num_classes_, config_.data.oversample,
+                                  static_cast<int>(config_.data.workers));
+  }
+  train_loader_ = std::make_unique<DataLoader>(loader_samples(train_entries), train_options);
+
+  const auto& val_entries = dataset_.split(config_.data.val_split);
+  if (config_.train.val_every > 0 && !val_entries.empty()) {
+    LoaderOptions val_options = train_options;
+    val_options.shuffle = false;
+    val_options.drop_last = false;
+    val_options.train = false;
+    val_options.sample_weights.clear();
+    // Validation runs on rank 0 over the whole split: every photo counted exactly once.
+    val_options.rank = 0;
+    val_options.world_size = 1;
+    val_options.transform = eval_transform_options(config_.data);
+    val_loader_ = std::make_unique<DataLoader>(loader_samples(val_entries), val_options);
+  }
+
+  const int64_t batches = train_loader_->num_batches();
+  if (batches == 0) throw_config_error("data.batch_size is larger than the training split");
+  steps_per_epoch_ = (batches + config_.train.accumulate - 1) / config_.train.accumulate;
+  total_steps_ = steps_per_epoch_ * config_.train.epochs;
+  if (config_.train.max_iters > 0) total_steps_ = std::min(total_steps_, config_.train.max_iters);
+}
+
+void Run::save(const fs::path& path, bool with_training_state) {
+  if (!group_.is_main()) return;
+  Checkpoint checkpoint =
+      make_checkpoint(config_.model.type, model_options_, *model_, dataset_.class_names);
+  checkpoint.preprocessing.input_height = config_.data.crop_height;
+  checkpoint.preprocessing.input_width = config_.data.crop_width;
+  checkpoint.provenance.config_text = to_yaml(config_);
+  checkpoint.provenance.epoch = state_.epoch;
+  checkpoint.provenance.source = "fashionseg train " + config_.data.root;
+  if (with_training_state) {
+    auto& training = checkpoint.training;
+    training.blobs["optimizer"] = save_optimizer_state(*optimizer_);
+    training.tensors["rng.cpu"] = torch::get_rng_state();
+    training.numbers["epoch"] = static_cast<double>(state_.epoch);
+    training.numbers["batch_in_epoch"] = static_cast<double>(state_.batch_in_epoch);
+    training.numbers["step"] = static_cast<double>(state_.step);
+    training.numbers["best_miou"] = state_.best_miou;
+    training.numbers["validations_without_improvement"] =
+        static_cast<double>(state_.validations_without_improvement);
+  }
+  save_checkpoint(checkpoint, path);
+}
+
+void Run::restore(const fs::path& path) {
+  const Checkpoint checkpoint = load_checkpoint(path);
+  if (checkpoint.architecture != config_.model.type) {
+    throw Error(ErrorKind::kConfig,
+                "the run was started with model '" + checkpoint.architecture +
+                    "', the config now says '" + config_.model.type + "'",
+                Location{path.string(), 0, ""});
+  }
+  const auto& training = checkpoint.training;
+  if (!training.blobs.count("optimizer") || !training.numbers.count("epoch")) {
+    throw Error(ErrorKind::kInput, "checkpoint has no training state to resume from",
+                Location{path.string(), 0, ""});
+  }
+  LoadStateOptions load_options;
+  load_options.source = path.string();
+  load_state(*model_, checkpoint.weights, load_options);
+  load_optimizer_state(*optimizer_, training.blobs.at("optimizer"));
+  if (training.tensors.count("rng.cpu")) torch::set_rng_state(training.tensors.at("rng.cpu"));
+  state_.epoch = static_cast<int64_t>(training.numbers.at("epoch"));
+  state_.batch_in_epoch = static_cast<int64_t>(training.numbers.at("batch_in_epoch"));
+  state_.step = static_cast<int64_t>(training.numbers.at("step"));
+  state_.best_miou = training.numbers.at("best_miou");
+  state_.validations_without_improvement =
+      static_cast<int64_t>(training.numbers.at("validations_without_improvement"));
+}
+
+double Run::train_one_epoch(bool& stop, std::string& reason) {
+  model_->train();
+  train_loader_->set_epoch(state_.epoch);
+  // Resuming mid-epoch: the loader is deterministic per (seed, epoch), so skipping the
+  // batches already trained reproduces the rest of the epoch exactly.
+  for (int64_t i = 0; i < state_.batch_in_epoch; ++i) train_loader_->next();
+  if (options_.progress) {
+    options_.progress->start("epoch " + std::to_string(state_.epoch + 1) + "/" +
+                                 std::to_string(config_.train.epochs),
+                             static_cast<size_t>(train_loader_->num_batches()));
+    if (state_.batch_in_epoch > 0) options_.progress->advance(state_.batch_in_epoch);
+  }
+  const int64_t batches = train_loader_->num_batches();
+  double loss_sum = 0;
+  int64_t loss_count = 0;
+  optimizer_->zero_grad();
+  while (auto batch = train_loader_->next()) {
+    const double lr = learning_rate_at(config_.schedule, config_.optimizer.lr, state_.step,
+                                       total_steps_, steps_per_epoch_);
+    set_learning_rate(*optimizer_, lr);
+    const torch::Tensor images = batch->images.to(device_);
+    const torch::Tensor masks = batch->masks.to(device_);
+    const ModelOutput output = model_->forward_all(images);
+    torch::Tensor loss = (*loss_)(output.out, masks);
+    if (output.aux.defined() && config_.loss.aux_weight > 0) {
+      loss = loss + config_.loss.aux_weight * (*loss_)(output.aux, masks);
+    }
+    const double value = loss.item<double>();
+    if (!std::isfinite(value)) {
+      throw Error(ErrorKind::kInput,
+                  "the loss became " + std::string(std::isnan(value) ? "NaN" : "infinite") +
+                      " at epoch " + std::to_string(state_.epoch + 1) + ", step " +
+                      std::to_string(state_.step),
+                  Location{run_dir_.string(), 0, ""},
+                  "last.fsm keeps the last good state; lower optimizer.lr or set "
+                  "train.grad_clip");
+    }
+    (loss / static_cast<double>(config_.train.accumulate)).backward();
+    loss_sum += value;
+    ++loss_count;
+    ++state_.batch_in_epoch;
+    const bool last_batch = state_.batch_in_epoch == batches;
+    if (state_.batch_in_epoch % config_.train.accumulate == 0 || last_batch) {
+      group_.average_gradients(*model_);
+      if (config_.train.grad_clip > 0) {
+        torch::nn::utils::clip_grad_norm_(model_->parameters(), config_.train.grad_clip);
+      }
+      optimizer_->step();
+      optimizer_->zero_grad();
+      ++state_.step;
+    }
+    if (options_.progress) {
+      options_.progress->advance(1, fmt::format("loss {:.4f} lr {:.2e}", value, lr));
+    }
+    if (config_.train.max_iters > 0 && state_.step >= config_.train.max_iters) {
+      stop = true;
+      reason = "max_iters";
+      break;
+    }
+    if (options_.stop_requested && options_.stop_requested->load()) {
+      stop = true;
+      reason = "interrupted";
+      break;
+    }
+  }
+  if (options_.progress) options_.progress->finish();
+  return loss_count ? loss_sum / static_cast<double>(loss_count) : 0.0;
+}
+
+nlohmann::json Run::validate() {
+  torch::Tensor miou = torch::zeros({1}, torch::kFloat64);
+  nlohmann::json summary;
+  if (group_.is_main()) {
+    EvaluationOptions eval_options;
+    eval_options.device = device_;
+    const EvaluationResult result = evaluate_model(*model_, *val_loader_,
+                                                   static_cast<int>(num_classes_), eval_options,
+                                                   options_.progress);
+    const nlohmann::json metrics =
+        metrics_to_json(result.matrix, result.categories, dataset_.class_names);
+    summary = metrics_summary_json(metrics);
+    miou[0] = metrics.at("mean_iou").is_number() ? metrics.at("mean_iou").get<double>() : 0.0;
+    if (miou[0].item<double>() > state_.best_miou) {
+      write_file_atomic(run_dir_ / "best_metrics.json", metrics.dump(2));
+    }
+  }
+  group_.sum(miou);  // share rank 0's score: every rank takes the same early-stop decision
+  const double score = miou[0].item<double>();
+  if (score > state_.best_miou) {
+    state_.best_miou = score;
+    state_.validations_without_improvement = 0;
+    save(run_dir_ / "best.fsm", false);
+  } else {
+    ++state_.validations_without_improvement;
+  }
+  model_->train();
+  return summary;
+}
+
+void Run::append_log(const nlohmann::json& entry) {
+  log_.push_back(entry);
+  if (!group_.is_main()) return;
+  std::string text;
+  for (const auto& line : log_) text += line.dump() + "\n";
+  write_file_atomic(run_dir_ / "log.jsonl", text);
+}
+
+TrainSummary Run::execute() {
+  setup();
+  const fs::path last = run_dir_ / "last.fsm";
+  if (options_.resume) {
+    restore(last);
+    // Keep the log lines of the epochs the checkpoint has completed.
+    if (fs::exists(run_dir_ / "log.jsonl")) {
+      std::istringstream lines(read_file(run_dir_ / "log.jsonl"));
+      std::string line;
+      while (std::getline(lines, line)) {
+        if (line.empty()) continue;
+        auto entry = nlohmann::json::parse(line, nullptr, false);
+        if (!entry.is_discarded() && entry.value("epoch", int64_t{0}) <= state_.epoch) {
+          log_.push_back(entry);
+        }
+      }
+    }
+    spdlog::info("resuming {} at epoch {}, batch {}, step {}", last.string(), state_.epoch + 1,
+                 state_.batch_in_epoch, state_.step);
+  } else if (group_.is_main() && fs::exists(last)) {
+    throw Error(ErrorKind::kConfig, "the run directory already holds a run",
+                Location{run_dir_.string(), 0, ""},
+                "pass --resume to continue it, or choose another train.output");
+  }
+  if (group_.is_main()) write_file_atomic(run_dir_ / "config.yaml", to_yaml(config_));
+
+  TrainSummary summary;
+  summary.run_dir = run_dir_;
+  std::string reason = "completed";
+  bool stop = false;
+  while (!stop && state_.epoch < config_.train.epochs) {
+    const auto start = Clock::now();
+    const double train_loss = train_one_epoch(stop, reason);
+    summary.last_train_loss = train_loss;
+    if (stop && reason == "interrupted") {
+      save(last, true);  // mid-epoch: batch_in_epoch tells resume where to continue
+      break;
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    const int64_t images = state_.batch_in_epoch * config_.data.batch_size * group_.world_size();
+    ++state_.epoch;
+    state_.batch_in_epoch = 0;
+    nlohmann::json entry = {{"epoch", state_.epoch},
+                            {"step", state_.step},
+                            {"lr", optimizer_->param_groups()[0].options().get_lr()},
+                            {"train_loss", train_loss},
+                            {"seconds", seconds},
+                            {"images_per_second", seconds > 0 ? images / seconds : 0.0}};
+    const bool last_epoch = stop || state_.epoch == config_.train.epochs;
+    if (val_loader_ && (state_.epoch % config_.train.val_every == 0 || last_epoch)) {
+      entry["val"] = validate();
+    }
+    append_log(entry);
+    spdlog::info("epoch {}/{}: loss {:.4f}{} ({:.1f} s)", state_.epoch, config_.train.epochs,
+                 train_loss,
+                 entry.contains("val") ? fmt::format(", val mIoU {:.4f}",
+                                                     entry["val"].value("mean_iou", 0.0))
+                                       : std::string(),
+                 seconds);
+    if (state_.epoch % config_.train.checkpoint_every == 0 || last_epoch) save(last, true);
+    if (config_.train.early_stop > 0 &&
+        state_.validations_without_improvement >= config_.train.early_stop) {
+      reason = "early_stop";
+      if (!last_epoch) save(last, true);
+      break;
+    }
+  }
+  group_.barrier();
+  summary.epochs_completed = state_.epoch;
+  summary.steps = state_.step;
+  summary.best_miou = state_.best_miou;
+  summary.stop_reason = reason;
+  return summary;
+}
+
+}  // namespace
+
+TrainSummary train_model(const TrainConfig& config, const TrainerOptions& options) {
+  validate_train_config(config);
+  Run run(config, options);
+  return run.execute();
+}
+
+}  // namespace fashionseg
