@@ -9,7 +9,7 @@ packages=(
   libopencv-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libspdlog-dev libfmt-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3-torch python3-torchvision python3-numpy
+  python3-torch python3-torchvision python3-numpy python3-opencv
 )
 # Extra packages asked for by the caller (e.g. the browser test's chromium).
 packages+=("$@")

@@ -25,5 +25,9 @@ struct Command {
 using AddCommand = Command (*)(CLI::App& root, const GlobalOptions& global);
 
 Command add_info_command(CLI::App& root, const GlobalOptions& global);
+Command add_synth_command(CLI::App& root, const GlobalOptions& global);
+Command add_prepare_command(CLI::App& root, const GlobalOptions& global);
+Command add_stats_command(CLI::App& root, const GlobalOptions& global);
+Command add_demo_command(CLI::App& root, const GlobalOptions& global);
 
 }  // namespace fashionseg::cli

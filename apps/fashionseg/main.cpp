@@ -18,6 +18,10 @@ using fashionseg::cli::AddCommand;
 // would drop them silently).
 const AddCommand kCommands[] = {
     fashionseg::cli::add_info_command,
+    fashionseg::cli::add_synth_command,
+    fashionseg::cli::add_prepare_command,
+    fashionseg::cli::add_stats_command,
+    fashionseg::cli::add_demo_command,
 };
 
 }  // namespace

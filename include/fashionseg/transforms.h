@@ -1,0 +1,132 @@
+#pragma once
+/// Joint image / label-mask transforms for training and evaluation (OpenCV only, no torch).
+///
+/// Conventions: images are 8-bit RGB (CV_8UC3), masks 8-bit labels (CV_8UC1) of the same size
+/// or empty (inference). Masks are only ever resized nearest-neighbour (cv::INTER_NEAREST),
+/// so a transformed mask holds only values of the input mask plus 255 (ignore) where padding
+/// was added. All randomness comes from the std::mt19937_64 passed in, so a seed reproduces a
+/// result exactly.
+
+#include <array>
+#include <cstdint>
+#include <opencv2/core.hpp>
+#include <random>
+
+namespace fashionseg {
+
+/// An image and its label mask, transformed together.
+struct ImageMask {
+  cv::Mat image;  ///< CV_8UC3 RGB
+  cv::Mat mask;   ///< CV_8UC1 labels, same size as image; empty when there is no mask
+};
+
+/// The mask value written where padding is added (the ignore label).
+inline constexpr uint8_t kMaskPadValue = 255;
+
+/// The ImageNet mean colour in 8-bit RGB: padding with it gives ~0 after normalisation.
+inline constexpr std::array<uint8_t, 3> kMeanPadColor{124, 116, 104};
+
+/// The deterministic resize applied first (in training, before the random scale).
+enum class ResizeMode {
+  kNone,       ///< keep the size
+  kShortSide,  ///< scale so the shorter side equals `short_side` (aspect preserved)
+  kFitBox,     ///< scale so the image fits inside `box` (aspect preserved, may enlarge)
+};
+
+/// Colour jitter strengths with torchvision ColorJitter's meaning; 0 switches a part off.
+struct ColorJitterOptions {
+  double brightness = 0.0;  ///< factor drawn from [max(0, 1-b), 1+b]; pixels * factor
+  double contrast = 0.0;    ///< factor from [max(0, 1-c), 1+c]; blend with the mean grey
+  double saturation = 0.0;  ///< factor from [max(0, 1-s), 1+s]; blend with the pixel's grey
+  double hue = 0.0;         ///< shift from [-h, h] of a full turn (h <= 0.5)
+  bool enabled() const { return brightness > 0 || contrast > 0 || saturation > 0 || hue > 0; }
+};
+
+/// Drawn jitter factors (identity by default).
+struct ColorJitterFactors {
+  double brightness = 1.0;
+  double contrast = 1.0;
+  double saturation = 1.0;
+  double hue = 0.0;  ///< fraction of a full turn
+};
+
+/// Options of the training and evaluation pipelines. Defaults do nothing.
+struct TransformOptions {
+  /// First, deterministic resize (default none).
+  ResizeMode resize = ResizeMode::kNone;
+  /// kShortSide: the shorter side after resizing, in pixels.
+  int short_side = 0;
+  /// kFitBox: the box (width, height) the image must fit in.
+  cv::Size box{0, 0};
+  /// Training: random scale factor drawn uniformly from [scale_min, scale_max] and applied
+  /// after the resize (default 1, 1: none).
+  double scale_min = 1.0;
+  double scale_max = 1.0;
+  /// Training: size (width, height) of the random crop, padded where the scaled image is
+  /// smaller; evaluation: the size to pad to (right and bottom). {0,0} = no crop / no pad.
+  cv::Size crop{0, 0};
+  /// Evaluation without `crop`: pad right/bottom up to a multiple of this (0 or 1 = off).
+  int pad_to_multiple = 0;
+  /// Training: probability of a horizontal flip (default 0).
+  double flip_probability = 0.0;
+  /// Training: photometric jitter (default off).
+  ColorJitterOptions jitter;
+  /// Colour of image padding (default the ImageNet mean; {0,0,0} for black).
+  std::array<uint8_t, 3> image_pad_color = kMeanPadColor;
+};
+
+/// Throws Error(kConfig) naming the field when an option is out of range (negative sizes,
+/// scale_min > scale_max, hue > 0.5, a resize mode without its size, ...).
+void validate_transform_options(const TransformOptions& options);
+
+/// The size after the deterministic resize of `options` (input size when kNone). Each side is
+/// at least 1.
+cv::Size resized_size(cv::Size input, const TransformOptions& options);
+
+/// Resizes image and mask to `size`: the image with INTER_AREA when shrinking, INTER_LINEAR
+/// otherwise; the mask with INTER_NEAREST. Returns the input unchanged (no copy) when the size
+/// is already right.
+ImageMask resize_pair(const ImageMask& input, cv::Size size);
+
+/// Mirrors image and mask left-right (new buffers).
+ImageMask flip_horizontal(const ImageMask& input);
+
+/// Pads right and bottom up to `size` (each side >= the input's): image with `pad_color`,
+/// mask with 255. Returns the input unchanged when nothing is to be added.
+ImageMask pad_pair(const ImageMask& input, cv::Size size, const std::array<uint8_t, 3>& pad_color);
+
+/// Resizes by `scale` and cuts the window of size `crop` whose top-left corner is `origin`,
+/// in one step: the result equals resizing the whole pair to round(size * scale) (as
+/// resize_pair does) and then cropping, where the window may reach outside the scaled image
+/// (origin negative or window past the edge); those pixels are padded (image: pad_color,
+/// mask: 255). Only the part of the input under the window is resampled, so a small crop of
+/// a large image costs little. With scale != 1 the resampled part may differ from the
+/// whole-image resize by a fraction of a pixel at its borders.
+ImageMask scale_and_crop(const ImageMask& input, double scale, cv::Point origin, cv::Size crop,
+                         const std::array<uint8_t, 3>& pad_color);
+
+/// Draws jitter factors for `options` (brightness, contrast, saturation, hue, in that order,
+/// each only when switched on).
+ColorJitterFactors draw_color_jitter(const ColorJitterOptions& options, std::mt19937_64& rng);
+
+/// Applies jitter factors to an 8-bit RGB image in place, as one affine colour map (8-bit
+/// saturation at the end): brightness scales, contrast blends with the image's mean grey,
+/// saturation blends with each pixel's grey (luma 0.299, 0.587, 0.114), hue rotates the
+/// chroma plane of YIQ. Without intermediate clipping these four commute, so their order does
+/// not matter.
+void apply_color_jitter(cv::Mat& rgb, const ColorJitterFactors& factors);
+
+/// The training pipeline: deterministic resize and random scale (one combined factor), random
+/// crop with padding (the window's origin is uniform over all placements that keep the
+/// window inside the scaled image, or the image inside the window where it is smaller),
+/// horizontal flip, colour jitter (on the image only). Draws from `rng` in this order: scale,
+/// crop x, crop y, flip, jitter factors (each only when the option is on).
+ImageMask train_transform(const ImageMask& input, const TransformOptions& options,
+                          std::mt19937_64& rng);
+
+/// The evaluation pipeline (deterministic): resize, then pad right/bottom to `crop` (throws
+/// Error(kConfig) when the resized image is larger: use ResizeMode::kFitBox with box = crop)
+/// or to a multiple of `pad_to_multiple`.
+ImageMask eval_transform(const ImageMask& input, const TransformOptions& options);
+
+}  // namespace fashionseg
