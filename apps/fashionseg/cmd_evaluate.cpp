@@ -39,7 +39,8 @@ std::string cell(const nlohmann::json& value) {
 }
 
 void print_table(const nlohmann::json& metrics) {
-  std::cout << std::left << std::setw(42) << "class" << "   IoU     Dice    Acc    Cat-F1  pixels\n";
+  std::cout << std::left << std::setw(42) << "class"
+            << "   IoU     Dice    Acc    Cat-F1  pixels\n";
   for (const auto& row : metrics["classes"]) {
     if (row["truth_pixels"].get<uint64_t>() == 0 && !row["iou"].is_number()) continue;
     std::cout << std::left << std::setw(42) << row["name"].get<std::string>() << cell(row["iou"])
@@ -48,7 +49,8 @@ void print_table(const nlohmann::json& metrics) {
   }
   std::cout << "\n";
   for (const auto& [key, value] : metrics_summary_json(metrics).items()) {
-    std::cout << std::left << std::setw(22) << key << (value.is_number_float() ? cell(value) : value.dump()) << "\n";
+    std::cout << std::left << std::setw(22) << key
+              << (value.is_number_float() ? cell(value) : value.dump()) << "\n";
   }
 }
 

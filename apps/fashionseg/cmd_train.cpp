@@ -37,8 +37,7 @@ Command add_train_command(CLI::App& root, const GlobalOptions& global) {
   app->add_option("-o,--output", args->output, "Run directory (= --set train.output=DIR)");
   app->add_option("--data", args->data, "Prepared dataset (= --set data.root=DIR)");
   app->add_flag("--resume", args->resume, "Continue the run in the output directory exactly");
-  app->add_flag("--print-config", args->print_config,
-                "Print the resolved configuration and exit");
+  app->add_flag("--print-config", args->print_config, "Print the resolved configuration and exit");
   return {app, [args] {
             std::vector<std::string> overrides = args->overrides;
             if (!args->output.empty()) overrides.push_back("train.output=" + args->output);
@@ -58,9 +57,8 @@ Command add_train_command(CLI::App& root, const GlobalOptions& global) {
             options.progress = &progress;
             const TrainSummary summary = train_model(config, options);
             std::cout << "run: " << summary.run_dir.string() << "\n"
-                      << "stopped: " << summary.stop_reason << " after "
-                      << summary.epochs_completed << " epoch(s), " << summary.steps
-                      << " step(s)\n";
+                      << "stopped: " << summary.stop_reason << " after " << summary.epochs_completed
+                      << " epoch(s), " << summary.steps << " step(s)\n";
             if (summary.best_miou >= 0) {
               std::cout << "best validation mIoU: " << summary.best_miou << " ("
                         << (summary.run_dir / "best.fsm").string() << ")\n";

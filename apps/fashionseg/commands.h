@@ -29,5 +29,7 @@ Command add_synth_command(CLI::App& root, const GlobalOptions& global);
 Command add_prepare_command(CLI::App& root, const GlobalOptions& global);
 Command add_stats_command(CLI::App& root, const GlobalOptions& global);
 Command add_demo_command(CLI::App& root, const GlobalOptions& global);
+Command add_train_command(CLI::App& root, const GlobalOptions& global);
+Command add_evaluate_command(CLI::App& root, const GlobalOptions& global);
 
 }  // namespace fashionseg::cli

@@ -22,6 +22,8 @@ const AddCommand kCommands[] = {
     fashionseg::cli::add_prepare_command,
     fashionseg::cli::add_stats_command,
     fashionseg::cli::add_demo_command,
+    fashionseg::cli::add_train_command,
+    fashionseg::cli::add_evaluate_command,
 };
 
 }  // namespace

@@ -35,10 +35,10 @@ struct TrainerOptions {
 /// How a training run ended.
 struct TrainSummary {
   int64_t epochs_completed = 0;
-  int64_t steps = 0;               ///< optimizer steps taken in total
-  double best_miou = -1;           ///< best validation mIoU (-1 = never validated)
-  double last_train_loss = 0;      ///< mean loss of the last epoch
-  std::string stop_reason;         ///< "completed", "max_iters", "early_stop", "interrupted"
+  int64_t steps = 0;           ///< optimizer steps taken in total
+  double best_miou = -1;       ///< best validation mIoU (-1 = never validated)
+  double last_train_loss = 0;  ///< mean loss of the last epoch
+  std::string stop_reason;     ///< "completed", "max_iters", "early_stop", "interrupted"
   std::filesystem::path run_dir;
 };
 

@@ -16,10 +16,10 @@ std::string csv_field(const std::string& text) {
   return quoted + "\"";
 }
 
-const char* const kSummaryKeys[] = {"mean_iou",       "mean_iou_truth",      "foreground_iou",
-                                    "pixel_accuracy", "mean_class_accuracy", "fw_iou",
-                                    "mean_dice",      "category_precision",  "category_recall",
-                                    "category_f1",    "images"};
+const char* const kSummaryKeys[] = {
+    "mean_iou", "mean_iou_truth", "foreground_iou",     "pixel_accuracy",  "mean_class_accuracy",
+    "fw_iou",   "mean_dice",      "category_precision", "category_recall", "category_f1",
+    "images"};
 
 }  // namespace
 
@@ -74,8 +74,7 @@ nlohmann::json metrics_summary_json(const nlohmann::json& metrics) {
 std::string confusion_matrix_csv(const ConfusionMatrix& matrix,
                                  const std::vector<std::string>& class_names) {
   auto name = [&](int k) {
-    return k < static_cast<int>(class_names.size()) ? class_names[k]
-                                                    : "class_" + std::to_string(k);
+    return k < static_cast<int>(class_names.size()) ? class_names[k] : "class_" + std::to_string(k);
   };
   std::string csv = "truth\\predicted";
   for (int p = 0; p < matrix.num_classes(); ++p) csv += "," + csv_field(name(p));

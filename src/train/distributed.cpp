@@ -1,8 +1,8 @@
 #include "fashionseg/distributed.h"
 
+#include <torch/torch.h>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
-#include <torch/torch.h>
 
 #include <cstdlib>
 
@@ -47,8 +47,8 @@ DistributedEnv distributed_env_from_environment() {
   if (const char* addr = std::getenv("MASTER_ADDR"); addr && *addr) env.master_addr = addr;
   if (env.world_size < 1) throw_config_error("WORLD_SIZE must be >= 1");
   if (env.rank >= env.world_size) {
-    throw_config_error("RANK=" + std::to_string(env.rank) + " is not below WORLD_SIZE=" +
-                       std::to_string(env.world_size));
+    throw_config_error("RANK=" + std::to_string(env.rank) +
+                       " is not below WORLD_SIZE=" + std::to_string(env.world_size));
   }
   if (env.master_port < 1 || env.master_port > 65535) {
     throw_config_error("MASTER_PORT must be a TCP port (1-65535)");
@@ -74,10 +74,9 @@ DataParallelGroup::DataParallelGroup(const DistributedEnv& env) : env_(env) {
     auto options = c10d::ProcessGroupGloo::Options::create();
     options->devices.push_back(make_device(env_.master_addr));
     impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(impl_->store, env_.rank,
-                                                                env_.world_size, options);
+                                                               env_.world_size, options);
   } catch (const std::exception& e) {
-    throw Error(ErrorKind::kIo,
-                std::string("cannot join the distributed job: ") + e.what(),
+    throw Error(ErrorKind::kIo, std::string("cannot join the distributed job: ") + e.what(),
                 Location{env_.master_addr + ":" + std::to_string(env_.master_port), 0,
                          "rank " + std::to_string(env_.rank)},
                 "check MASTER_ADDR/MASTER_PORT and that every rank was started");

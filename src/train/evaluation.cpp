@@ -8,8 +8,7 @@
 
 namespace fashionseg {
 
-torch::Tensor predict_logits(SegmentationModel& model, const torch::Tensor& images,
-                             bool flip_tta) {
+torch::Tensor predict_logits(SegmentationModel& model, const torch::Tensor& images, bool flip_tta) {
   torch::NoGradGuard no_grad;
   model.eval();
   torch::Tensor logits = model.forward(images);
@@ -34,12 +33,9 @@ EvaluationResult evaluate_model(SegmentationModel& model, DataLoader& loader, in
       for (int64_t i = 0; i < logits.size(0); ++i) {
         const auto& sample = options.original_samples->at(batch->indices[i].item<int64_t>());
         const cv::Mat truth = read_label_mask(sample.mask);
-        const cv::Size resized =
-            resized_size(truth.size(), loader.options().transform);
-        const torch::Tensor cut = logits[i]
-                                      .slice(1, 0, resized.height)
-                                      .slice(2, 0, resized.width)
-                                      .unsqueeze(0);
+        const cv::Size resized = resized_size(truth.size(), loader.options().transform);
+        const torch::Tensor cut =
+            logits[i].slice(1, 0, resized.height).slice(2, 0, resized.width).unsqueeze(0);
         const torch::Tensor full = torch::nn::functional::interpolate(
             cut, torch::nn::functional::InterpolateFuncOptions()
                      .size(std::vector<int64_t>{truth.rows, truth.cols})

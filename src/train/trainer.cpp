@@ -16,10 +16,10 @@
 #include "fashionseg/files.h"
 #include "fashionseg/loader.h"
 #include "fashionseg/losses.h"
+#include "fashionseg/metrics_json.h"
 #include "fashionseg/models.h"
 #include "fashionseg/schedule.h"
 #include "fashionseg/version.h"
-#include "fashionseg/metrics_json.h"
 #include "train/optimizer.h"
 #include "train/sample_weights.h"
 
@@ -278,9 +278,9 @@ double Run::train_one_epoch(bool& stop, std::string& reason) {
   // batches already trained reproduces the rest of the epoch exactly.
   for (int64_t i = 0; i < state_.batch_in_epoch; ++i) train_loader_->next();
   if (options_.progress) {
-    options_.progress->start("epoch " + std::to_string(state_.epoch + 1) + "/" +
-                                 std::to_string(config_.train.epochs),
-                             static_cast<size_t>(train_loader_->num_batches()));
+    options_.progress->start(
+        "epoch " + std::to_string(state_.epoch + 1) + "/" + std::to_string(config_.train.epochs),
+        static_cast<size_t>(train_loader_->num_batches()));
     if (state_.batch_in_epoch > 0) options_.progress->advance(state_.batch_in_epoch);
   }
   const int64_t batches = train_loader_->num_batches();
@@ -346,9 +346,8 @@ nlohmann::json Run::validate() {
   if (group_.is_main()) {
     EvaluationOptions eval_options;
     eval_options.device = device_;
-    const EvaluationResult result = evaluate_model(*model_, *val_loader_,
-                                                   static_cast<int>(num_classes_), eval_options,
-                                                   options_.progress);
+    const EvaluationResult result = evaluate_model(
+        *model_, *val_loader_, static_cast<int>(num_classes_), eval_options, options_.progress);
     const nlohmann::json metrics =
         metrics_to_json(result.matrix, result.categories, dataset_.class_names);
     summary = metrics_summary_json(metrics);
@@ -433,9 +432,9 @@ TrainSummary Run::execute() {
     append_log(entry);
     spdlog::info("epoch {}/{}: loss {:.4f}{} ({:.1f} s)", state_.epoch, config_.train.epochs,
                  train_loss,
-                 entry.contains("val") ? fmt::format(", val mIoU {:.4f}",
-                                                     entry["val"].value("mean_iou", 0.0))
-                                       : std::string(),
+                 entry.contains("val")
+                     ? fmt::format(", val mIoU {:.4f}", entry["val"].value("mean_iou", 0.0))
+                     : std::string(),
                  seconds);
     if (state_.epoch % config_.train.checkpoint_every == 0 || last_epoch) save(last, true);
     if (config_.train.early_stop > 0 &&

@@ -1,0 +1,137 @@
+// Training end to end through the real binary, on tiny synthetic data: train a few steps,
+// interrupt-free resume, evaluate, and the error paths of the train command.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "fashionseg/files.h"
+#include "support/test_support.h"
+
+namespace fashionseg {
+namespace {
+namespace fs = std::filesystem;
+using test::run_fashionseg;
+using test::shell_quote;
+
+/// A synthetic dataset, prepared, shared by the tests of this file (built once).
+class TrainCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    const auto synth = run_fashionseg("synth --count 12 --width 64 --height 96 -o " +
+                                      shell_quote((*dir_ / "raw").string()));
+    ASSERT_EQ(synth.exit_code, 0) << synth.output;
+    const auto prepare =
+        run_fashionseg("prepare --imaterialist " + shell_quote((*dir_ / "raw").string()) +
+                       " --val-fraction 0.25 -o " + shell_quote((*dir_ / "prepared").string()));
+    ASSERT_EQ(prepare.exit_code, 0) << prepare.output;
+    std::ofstream(*dir_ / "tiny.yaml") << "model:\n  type: unet\n  base_width: 4\n"
+                                          "data:\n  crop_width: 48\n  crop_height: 64\n"
+                                          "  batch_size: 4\n  workers: 2\n"
+                                          "optimizer:\n  lr: 0.01\n"
+                                          "train:\n  epochs: 2\n  val_every: 1\n";
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static std::string common_args(const std::string& run) {
+    return shell_quote((*dir_ / "tiny.yaml").string()) + " --data " +
+           shell_quote((*dir_ / "prepared").string()) + " -o " +
+           shell_quote((*dir_ / run).string());
+  }
+  static test::TempDir* dir_;
+};
+test::TempDir* TrainCli::dir_ = nullptr;
+
+std::vector<nlohmann::json> read_log(const fs::path& path) {
+  std::vector<nlohmann::json> lines;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+TEST_F(TrainCli, TrainsResumesEvaluates) {
+  const auto train = run_fashionseg("train " + common_args("run") + " --set train.epochs=1");
+  ASSERT_EQ(train.exit_code, 0) << train.output;
+  const fs::path run = *dir_ / "run";
+  for (const char* file :
+       {"config.yaml", "last.fsm", "best.fsm", "log.jsonl", "best_metrics.json"}) {
+    EXPECT_TRUE(fs::exists(run / file)) << file;
+  }
+  auto log = read_log(run / "log.jsonl");
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_TRUE(log[0].contains("val"));
+  EXPECT_TRUE(log[0]["train_loss"].get<double>() > 0);
+
+  // The resolved config records the overrides.
+  EXPECT_NE(read_file(run / "config.yaml").find("epochs: 1"), std::string::npos);
+
+  // Starting again in the same directory without --resume is refused.
+  const auto again = run_fashionseg("train " + common_args("run") + " --set train.epochs=2");
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.output.find("--resume"), std::string::npos) << again.output;
+
+  // Resume to two epochs: the first epoch's log line is kept, a second one is added.
+  const auto resumed =
+      run_fashionseg("train " + common_args("run") + " --set train.epochs=2 --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  log = read_log(run / "log.jsonl");
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0]["epoch"], 1);
+  EXPECT_EQ(log[1]["epoch"], 2);
+
+  const auto evaluate = run_fashionseg("evaluate -m " + shell_quote((run / "best.fsm").string()) +
+                                       " -d " + shell_quote((*dir_ / "prepared").string()) +
+                                       " --flip -o " + shell_quote((*dir_ / "eval").string()));
+  ASSERT_EQ(evaluate.exit_code, 0) << evaluate.output;
+  const auto metrics = nlohmann::json::parse(read_file(*dir_ / "eval/metrics.json"));
+  EXPECT_GT(metrics["images"].get<int>(), 0);
+  EXPECT_TRUE(metrics["pixel_accuracy"].is_number());
+  EXPECT_TRUE(fs::exists(*dir_ / "eval/confusion.csv"));
+  EXPECT_TRUE(fs::exists(*dir_ / "eval/confusion.png"));
+}
+
+TEST_F(TrainCli, ResumeContinuesExactlyAsAnUninterruptedRun) {
+  // Two epochs in one go vs one epoch then a resumed second: same weights.
+  ASSERT_EQ(run_fashionseg("train " + common_args("straight")).exit_code, 0);
+  ASSERT_EQ(run_fashionseg("train " + common_args("split") + " --set train.epochs=1").exit_code, 0);
+  const auto resumed = run_fashionseg("train " + common_args("split") + " --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  const auto straight = read_log(*dir_ / "straight/log.jsonl");
+  const auto split = read_log(*dir_ / "split/log.jsonl");
+  ASSERT_EQ(straight.size(), 2u);
+  ASSERT_EQ(split.size(), 2u);
+  EXPECT_NEAR(straight[1]["train_loss"].get<double>(), split[1]["train_loss"].get<double>(), 1e-5);
+  EXPECT_NEAR(straight[1]["val"]["mean_iou"].get<double>(),
+              split[1]["val"]["mean_iou"].get<double>(), 1e-5);
+}
+
+TEST_F(TrainCli, BadConfigsGiveOneClearMessage) {
+  std::ofstream(*dir_ / "bad.yaml") << "model:\n  type: unet\n  widht: 3\n";
+  auto result = run_fashionseg("train " + shell_quote((*dir_ / "bad.yaml").string()));
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("bad.yaml:3"), std::string::npos) << result.output;
+
+  result = run_fashionseg("train " + common_args("x") + " --set model.type=no_such_model");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("unet"), std::string::npos) << result.output;  // valid names
+
+  result = run_fashionseg("train " + common_args("y") + " --set data.root=/nonexistent");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("/nonexistent"), std::string::npos) << result.output;
+  EXPECT_FALSE(fs::exists(*dir_ / "y/last.fsm"));
+}
+
+TEST_F(TrainCli, PrintConfigShowsResolvedValues) {
+  const auto result =
+      run_fashionseg("train " + common_args("z") + " --set optimizer.lr=0.5 --print-config");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("lr: 0.5"), std::string::npos) << result.output;
+}
+
+}  // namespace
+}  // namespace fashionseg
