@@ -24,6 +24,8 @@ const AddCommand kCommands[] = {
     fashionseg::cli::add_demo_command,
     fashionseg::cli::add_train_command,
     fashionseg::cli::add_evaluate_command,
+    fashionseg::cli::add_report_command,
+    fashionseg::cli::add_compare_command,
 };
 
 }  // namespace

@@ -93,6 +93,20 @@ TEST_F(TrainCli, TrainsResumesEvaluates) {
   EXPECT_TRUE(metrics["pixel_accuracy"].is_number());
   EXPECT_TRUE(fs::exists(*dir_ / "eval/confusion.csv"));
   EXPECT_TRUE(fs::exists(*dir_ / "eval/confusion.png"));
+
+  const auto report = run_fashionseg("report " + shell_quote(run.string()) + " --examples 2");
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  const std::string html = read_file(run / "report.html");
+  EXPECT_NE(html.find("Training loss"), std::string::npos);
+  EXPECT_NE(html.find("Per-class IoU"), std::string::npos);
+  EXPECT_NE(html.find("data:image/jpeg;base64,"), std::string::npos);  // example panels
+  EXPECT_NE(html.find("data:image/png;base64,"), std::string::npos);   // confusion matrix
+
+  const auto compare = run_fashionseg("compare " + shell_quote(run.string()) + " " +
+                                      shell_quote(run.string()) + " -o " +
+                                      shell_quote((*dir_ / "cmp.html").string()));
+  ASSERT_EQ(compare.exit_code, 0) << compare.output;
+  EXPECT_NE(read_file(*dir_ / "cmp.html").find("Comparison of 2 runs"), std::string::npos);
 }
 
 TEST_F(TrainCli, ResumeContinuesExactlyAsAnUninterruptedRun) {
