@@ -28,8 +28,8 @@ inline constexpr int64_t kCheckpointFormatVersion = 1;
 
 /// How images are prepared for the model.
 struct Preprocessing {
-  int64_t input_height = 0;  ///< training / recommended input height in pixels; 0 = any
-  int64_t input_width = 0;   ///< training / recommended input width in pixels; 0 = any
+  int64_t input_height = 0;     ///< training / recommended input height in pixels; 0 = any
+  int64_t input_width = 0;      ///< training / recommended input width in pixels; 0 = any
   Normalization normalization;  ///< mean/std applied to RGB in [0,1] (default ImageNet)
 };
 
@@ -64,8 +64,8 @@ struct Checkpoint {
   std::vector<std::string> class_names;  ///< one per output class (index 0 = background)
   Preprocessing preprocessing;
   Provenance provenance;
-  StateDict weights;      ///< parameters and buffers by name; float32 in memory, on the CPU
-  TrainingState training; ///< empty for shipped models
+  StateDict weights;       ///< parameters and buffers by name; float32 in memory, on the CPU
+  TrainingState training;  ///< empty for shipped models
 };
 
 /// Options of save_checkpoint.

@@ -50,7 +50,7 @@ struct LoadReport {
   std::vector<std::string> shape_mismatch;  ///< "key: file [a, b] vs model [c, d]"
   std::vector<std::string> reinitialised;   ///< classifier keys left at their fresh values
   std::vector<std::string> ignored;         ///< file keys outside required_prefix
-  std::vector<std::string> kept;  ///< model keys outside required_prefix, left unchanged
+  std::vector<std::string> kept;            ///< model keys outside required_prefix, left unchanged
   /// Human-readable summary: counts, then every key of every non-empty list but `loaded`.
   std::string summary() const;
 };

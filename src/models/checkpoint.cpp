@@ -15,6 +15,7 @@
 #include "fashionseg/error.h"
 #include "fashionseg/files.h"
 #include "fashionseg/version.h"
+#include "models/torch_archive.h"
 
 namespace fashionseg {
 namespace {
@@ -74,19 +75,34 @@ json metadata_json(const Checkpoint& checkpoint, bool half_weights) {
   };
 }
 
-// Looks up `key` in the top-level dict or throws an error that names the file.
-const torch::IValue& require_entry(const GenericDict& dict, const std::string& key,
+// Looks up `key` in a dict read from a file or throws an error that names the file.
+const torch::IValue& require_entry(const c10::impl::GenericDict& dict, const std::string& key,
                                    const Location& where) {
-  const auto found = dict.find(key);
+  const auto found = dict.find(torch::IValue(key));
   if (found == dict.end()) throw_input_error("checkpoint has no '" + key + "' entry", where);
   return found->value();
 }
 
-GenericDict require_dict(const torch::IValue& value, const std::string& what,
-                         const Location& where) {
-  if (!value.isGenericDict()) throw_input_error("checkpoint entry '" + what + "' is not a dict", where);
-  return c10::impl::toTypedDict<std::string, torch::IValue>(value.toGenericDict());
+// A dict read from a file, checked to have string keys (whatever its value type).
+c10::impl::GenericDict require_dict(const torch::IValue& value, const std::string& what,
+                                    const Location& where) {
+  if (!value.isGenericDict()) {
+    throw_input_error("checkpoint entry '" + what + "' is not a dict", where);
+  }
+  c10::impl::GenericDict dict = value.toGenericDict();
+  for (const auto& entry : dict) {
+    if (!entry.key().isString()) {
+      throw_input_error("checkpoint entry '" + what + "' has a key that is not text", where);
+    }
+  }
+  return dict;
 }
+
+constexpr const char* kForeignHint =
+    "this is not a fashionseg checkpoint (.fsm); plain PyTorch weights are converted with "
+    "`fashionseg import-weights`";
+
+Checkpoint checkpoint_from_value(const torch::IValue& value, const Location& where);
 
 void parse_metadata(const std::string& text, Checkpoint& out, const Location& where) {
   try {
@@ -206,12 +222,13 @@ void save_checkpoint(const Checkpoint& checkpoint, const std::filesystem::path& 
 
 Checkpoint parse_checkpoint(const std::string& bytes, const std::string& source) {
   const Location where{source, 0, {}};
-  const std::string hint_foreign =
-      "this is not a fashionseg checkpoint (.fsm); plain PyTorch weights are converted with "
-      "`fashionseg import-weights`";
-  if (bytes.size() < 4 || bytes.compare(0, 4, "PK\x03\x04") != 0) {
+  const std::string hint_foreign = kForeignHint;
+  if (!detail::starts_like_zip(bytes)) {
     throw_input_error("not a fashionseg checkpoint (not a PyTorch zip archive)", where,
                       hint_foreign);
+  }
+  if (!detail::ends_like_complete_zip(bytes)) {
+    throw_input_error("truncated checkpoint (no end-of-archive record)", where);
   }
   torch::IValue value;
   try {
@@ -221,14 +238,32 @@ Checkpoint parse_checkpoint(const std::string& bytes, const std::string& source)
     reason = reason.substr(0, reason.find('\n'));
     throw_input_error("cannot read the checkpoint (corrupt or truncated file): " + reason, where);
   }
+  try {
+    return checkpoint_from_value(value, where);
+  } catch (const c10::Error& e) {
+    // A well-formed archive whose contents do not have the expected types.
+    std::string reason = e.what();
+    reason = reason.substr(0, reason.find('\n'));
+    throw_input_error("malformed checkpoint: " + reason, where);
+  }
+}
+
+Checkpoint load_checkpoint(const std::filesystem::path& path) {
+  return parse_checkpoint(read_file(path), path.string());
+}
+
+namespace {
+
+Checkpoint checkpoint_from_value(const torch::IValue& value, const Location& where) {
+  const std::string hint_foreign = kForeignHint;
   if (!value.isGenericDict()) throw_input_error("not a fashionseg checkpoint", where, hint_foreign);
-  const GenericDict root = c10::impl::toTypedDict<std::string, torch::IValue>(value.toGenericDict());
-  const auto format = root.find("format");
+  const c10::impl::GenericDict root = require_dict(value, "(root)", where);
+  const auto format = root.find(torch::IValue(std::string("format")));
   if (format == root.end() || !format->value().isString() ||
       format->value().toStringRef() != kCheckpointFormat) {
-    throw_input_error("not a fashionseg checkpoint (no 'format' entry '" +
-                          std::string(kCheckpointFormat) + "')",
-                      where, hint_foreign);
+    throw_input_error(
+        "not a fashionseg checkpoint (no 'format' entry '" + std::string(kCheckpointFormat) + "')",
+        where, hint_foreign);
   }
   const torch::IValue& version = require_entry(root, "format_version", where);
   if (!version.isInt()) throw_input_error("checkpoint format_version is not an integer", where);
@@ -246,40 +281,45 @@ Checkpoint parse_checkpoint(const std::string& bytes, const std::string& source)
 
   for (const auto& entry : require_dict(require_entry(root, "weights", where), "weights", where)) {
     if (!entry.value().isTensor()) {
-      throw_input_error("weight '" + entry.key() + "' is not a tensor", where);
+      throw_input_error("weight '" + entry.key().toStringRef() + "' is not a tensor", where);
     }
     torch::Tensor tensor = entry.value().toTensor();
     if (tensor.scalar_type() == torch::kHalf) tensor = tensor.to(torch::kFloat32);
-    out.weights.insert(entry.key(), tensor);
+    out.weights.insert(entry.key().toStringRef(), tensor);
   }
 
-  const GenericDict training = require_dict(require_entry(root, "training", where), "training", where);
+  const c10::impl::GenericDict training =
+      require_dict(require_entry(root, "training", where), "training", where);
   const auto section = [&](const char* name) {
     return require_dict(require_entry(training, name, where), std::string("training.") + name,
                         where);
   };
   for (const auto& entry : section("blobs")) {
-    if (!entry.value().isTensor()) throw_input_error("training blob '" + entry.key() + "' is not bytes", where);
-    out.training.blobs[entry.key()] = tensor_to_bytes(entry.value().toTensor());
+    if (!entry.value().isTensor())
+      throw_input_error("training blob '" + entry.key().toStringRef() + "' is not bytes", where);
+    out.training.blobs[entry.key().toStringRef()] = tensor_to_bytes(entry.value().toTensor());
   }
   for (const auto& entry : section("tensors")) {
-    if (!entry.value().isTensor()) throw_input_error("training tensor '" + entry.key() + "' is not a tensor", where);
-    out.training.tensors[entry.key()] = entry.value().toTensor();
+    if (!entry.value().isTensor())
+      throw_input_error("training tensor '" + entry.key().toStringRef() + "' is not a tensor",
+                        where);
+    out.training.tensors[entry.key().toStringRef()] = entry.value().toTensor();
   }
   for (const auto& entry : section("numbers")) {
-    if (!entry.value().isDouble()) throw_input_error("training number '" + entry.key() + "' is not a number", where);
-    out.training.numbers[entry.key()] = entry.value().toDouble();
+    if (!entry.value().isDouble())
+      throw_input_error("training number '" + entry.key().toStringRef() + "' is not a number",
+                        where);
+    out.training.numbers[entry.key().toStringRef()] = entry.value().toDouble();
   }
   for (const auto& entry : section("texts")) {
-    if (!entry.value().isString()) throw_input_error("training text '" + entry.key() + "' is not text", where);
-    out.training.texts[entry.key()] = entry.value().toStringRef();
+    if (!entry.value().isString())
+      throw_input_error("training text '" + entry.key().toStringRef() + "' is not text", where);
+    out.training.texts[entry.key().toStringRef()] = entry.value().toStringRef();
   }
   return out;
 }
 
-Checkpoint load_checkpoint(const std::filesystem::path& path) {
-  return parse_checkpoint(read_file(path), path.string());
-}
+}  // namespace
 
 Checkpoint make_checkpoint(const std::string& architecture, const ModelOptions& options,
                            const torch::nn::Module& model, std::vector<std::string> class_names) {
@@ -287,10 +327,12 @@ Checkpoint make_checkpoint(const std::string& architecture, const ModelOptions& 
   out.architecture = architecture;
   out.options = options;
   if (class_names.empty()) {
-    for (int64_t c = 0; c < options.num_classes; ++c) class_names.push_back("class_" + std::to_string(c));
+    for (int64_t c = 0; c < options.num_classes; ++c)
+      class_names.push_back("class_" + std::to_string(c));
   }
   out.class_names = std::move(class_names);
-  for (const auto& item : named_state(model)) out.weights.insert(item.key(), cpu_copy(item.value()));
+  for (const auto& item : named_state(model))
+    out.weights.insert(item.key(), cpu_copy(item.value()));
   return out;
 }
 

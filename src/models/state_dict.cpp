@@ -8,6 +8,7 @@
 
 #include "fashionseg/error.h"
 #include "fashionseg/files.h"
+#include "models/torch_archive.h"
 
 namespace fashionseg {
 namespace {
@@ -169,9 +170,12 @@ StateDict parse_state_bytes(const std::string& bytes, const std::string& source)
   const Location where{source, 0, {}};
   // torch.save's zip format starts with a local file header; the legacy (pre-1.6) format
   // starts with a pickle protocol opcode.
-  if (bytes.size() < 4 || bytes.compare(0, 4, "PK\x03\x04") != 0) {
+  if (!detail::starts_like_zip(bytes)) {
     throw_input_error("not a PyTorch zip file (torch.save of PyTorch >= 1.6)", where,
                       "re-save it with torch.save(dict(state_dict), path) from Python");
+  }
+  if (!detail::ends_like_complete_zip(bytes)) {
+    throw_input_error("truncated PyTorch file (no end-of-archive record)", where);
   }
   torch::IValue value;
   try {
@@ -186,8 +190,7 @@ StateDict parse_state_bytes(const std::string& bytes, const std::string& source)
     }
     std::string reason = e.what();
     reason = reason.substr(0, reason.find('\n'));
-    throw_input_error("cannot read the PyTorch file (corrupt, truncated or unsupported): " +
-                          reason,
+    throw_input_error("cannot read the PyTorch file (corrupt, truncated or unsupported): " + reason,
                       where);
   }
   if (value.isNone()) {

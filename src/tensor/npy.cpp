@@ -43,9 +43,9 @@ std::string encode_npy(const torch::Tensor& tensor) {
     if (tensor.scalar_type() == code.type) descr = code.descr;
   }
   if (!descr) {
-    throw_config_error(std::string("cannot write dtype ") +
-                       c10::toString(tensor.scalar_type()) + " as .npy",
-                       "convert to float32, int64 or uint8 first");
+    throw_config_error(
+        std::string("cannot write dtype ") + c10::toString(tensor.scalar_type()) + " as .npy",
+        "convert to float32, int64 or uint8 first");
   }
   if (!little_endian_host()) {
     throw Error(ErrorKind::kInternal, "encode_npy supports little-endian hosts only");
@@ -83,7 +83,9 @@ torch::Tensor decode_npy(const std::string& bytes, const std::string& source) {
   if (bytes.size() < kMagicSize + 4 || bytes.compare(0, kMagicSize, kMagic, kMagicSize) != 0) {
     throw_input_error("not a .npy file (bad magic)", where);
   }
-  const auto byte = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])); };
+  const auto byte = [&](size_t i) {
+    return static_cast<uint32_t>(static_cast<unsigned char>(bytes[i]));
+  };
   const uint32_t major = byte(kMagicSize);
   size_t header_length = 0;
   size_t header_start = 0;
@@ -97,7 +99,8 @@ torch::Tensor decode_npy(const std::string& bytes, const std::string& source) {
   } else {
     throw_input_error(".npy format version " + std::to_string(major) + " is not supported", where);
   }
-  if (bytes.size() < header_start + header_length) throw_input_error(".npy header is truncated", where);
+  if (bytes.size() < header_start + header_length)
+    throw_input_error(".npy header is truncated", where);
   const std::string header = bytes.substr(header_start, header_length);
 
   static const std::regex descr_re(R"('descr'\s*:\s*'([^']*)')");
@@ -119,7 +122,8 @@ torch::Tensor decode_npy(const std::string& bytes, const std::string& source) {
       known = true;
     }
   }
-  if (!known) throw_input_error(".npy dtype '" + descr + "' is not supported (use <f4, <i8, |u1)", where);
+  if (!known)
+    throw_input_error(".npy dtype '" + descr + "' is not supported (use <f4, <i8, |u1)", where);
 
   std::vector<int64_t> shape;
   std::stringstream dims(shape_match[1].str());

@@ -21,10 +21,11 @@ using ::testing::HasSubstr;
 // The same layout as the Python module in kPythonTinyNet below.
 struct TinyNetImpl : torch::nn::Module {
   TinyNetImpl(int64_t classes = 3) {
-    conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 4, 3).bias(false)));
+    conv =
+        register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 4, 3).bias(false)));
     bn = register_module("bn", torch::nn::BatchNorm2d(4));
-    head = register_module("head", torch::nn::Sequential(torch::nn::ReLU(),
-                                                          torch::nn::Conv2d(4, classes, 1)));
+    head = register_module(
+        "head", torch::nn::Sequential(torch::nn::ReLU(), torch::nn::Conv2d(4, classes, 1)));
   }
   torch::Tensor forward(torch::Tensor x) { return head->forward(bn->forward(conv->forward(x))); }
   torch::nn::Conv2d conv{nullptr};
@@ -59,16 +60,17 @@ Error catch_error(const std::function<void()>& action) {
 
 TEST(StateDict, NamesFollowPyTorchStateDictOrder) {
   TinyNet net;
-  EXPECT_THAT(keys_of(named_state(*net)),
-              ElementsAre("conv.weight", "bn.weight", "bn.bias", "bn.running_mean",
-                          "bn.running_var", "bn.num_batches_tracked", "head.1.weight",
-                          "head.1.bias"));
+  EXPECT_THAT(
+      keys_of(named_state(*net)),
+      ElementsAre("conv.weight", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var",
+                  "bn.num_batches_tracked", "head.1.weight", "head.1.bias"));
 }
 
 TEST(StateDict, NamesEqualPythonStateDictKeys) {
   test::TempDir dir;
-  const auto result = test::run_python_script(
-      dir, std::string(kPythonTinyNet) + "print('KEYS', ','.join(TinyNet().state_dict().keys()))\n");
+  const auto result =
+      test::run_python_script(dir, std::string(kPythonTinyNet) +
+                                       "print('KEYS', ','.join(TinyNet().state_dict().keys()))\n");
   ASSERT_EQ(result.exit_code, 0) << result.output;
   TinyNet net;
   std::string joined;
@@ -120,7 +122,8 @@ TEST(StateDict, ClassCountChangeIsAnErrorUnlessReinitialisationIsAsked) {
   TinyNet target(5);
   const StateDict file = named_state(*TinyNet(3));
   const Error error = catch_error([&] { load_state(*target, file); });
-  EXPECT_THAT(std::string(error.what()), HasSubstr("head.1.weight: file [3, 4, 1, 1] vs model [5, 4, 1, 1]"));
+  EXPECT_THAT(std::string(error.what()),
+              HasSubstr("head.1.weight: file [3, 4, 1, 1] vs model [5, 4, 1, 1]"));
   EXPECT_THAT(error.hint(), HasSubstr("--reinit-classifier"));
 
   LoadStateOptions options;
@@ -191,7 +194,8 @@ torch.save({'a': torch.arange(6, dtype=torch.float32).reshape(2, 3),
   EXPECT_TRUE(torch::equal(state["b"], torch::tensor({7, -8}, torch::kInt64)));
   EXPECT_EQ(state["h"].scalar_type(), torch::kHalf);
   EXPECT_TRUE(torch::equal(state["h"].to(torch::kFloat32), torch::tensor({0.5f, 1.5f})));
-  EXPECT_TRUE(torch::equal(state["t"], torch::arange(12.0).reshape({3, 4}).t().to(torch::kFloat32)));
+  EXPECT_TRUE(
+      torch::equal(state["t"], torch::arange(12.0).reshape({3, 4}).t().to(torch::kFloat32)));
 }
 
 TEST(StateDict, OrderedDictFromModelStateDictGetsAConversionHint) {
