@@ -35,6 +35,9 @@ struct ImaterialistPaths {
 struct ImaterialistOptions {
   /// Compare each photo's Height/Width with its file header (a cheap header read).
   bool check_image_sizes = true;
+  /// Also list photos of the image folder that have no row in train.csv, as all-background
+  /// photos (sorted by name, after the listed ones).
+  bool include_unlisted_images = true;
 };
 
 /// Opens an iMaterialist dataset: reads the taxonomy, detects the edition from the CSV header

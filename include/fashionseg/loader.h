@@ -70,6 +70,10 @@ struct LoaderOptions {
   Normalization normalization;
   /// Allocate images in channels-last memory format (same shape, NHWC strides).
   bool channels_last = false;
+  /// Decode JPEG photos at 1/2, 1/4 or 1/8 size when the pipeline shrinks them at least that
+  /// much anyway (libjpeg's scaled decode: several times faster than a full decode plus
+  /// resize, and as good a reduction). Needs masks, whose size gives the photo's full size.
+  bool reduced_decode = true;
 };
 
 /// One collated batch.

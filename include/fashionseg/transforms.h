@@ -116,11 +116,32 @@ ColorJitterFactors draw_color_jitter(const ColorJitterOptions& options, std::mt1
 /// not matter.
 void apply_color_jitter(cv::Mat& rgb, const ColorJitterFactors& factors);
 
-/// The training pipeline: deterministic resize and random scale (one combined factor), random
-/// crop with padding (the window's origin is uniform over all placements that keep the
-/// window inside the scaled image, or the image inside the window where it is smaller),
-/// horizontal flip, colour jitter (on the image only). Draws from `rng` in this order: scale,
-/// crop x, crop y, flip, jitter factors (each only when the option is on).
+/// The random choices of one training transform, drawn for an input size.
+struct TrainPlan {
+  cv::Size scaled;      ///< size of the whole input after resize and random scale
+  cv::Rect window;      ///< the crop, in scaled coordinates (may reach outside)
+  bool flip = false;    ///< mirror left-right
+  bool jitter = false;  ///< apply `jitter_factors`
+  ColorJitterFactors jitter_factors;
+};
+
+/// Draws the training pipeline's choices for an input of size `input`: deterministic resize
+/// and random scale (one combined factor), the crop window (its origin uniform over all
+/// placements that keep the window inside the scaled image, or the image inside the window
+/// where it is smaller; the whole scaled image without `crop`), flip, jitter factors. Draws
+/// from `rng` in this order: scale, window x, window y, flip, jitter (each only when on).
+TrainPlan draw_train_plan(cv::Size input, const TransformOptions& options, std::mt19937_64& rng);
+
+/// Applies a plan drawn for the mask's size: resamples only the window (image: INTER_AREA
+/// when shrinking, else INTER_LINEAR; mask: INTER_NEAREST), pads (image: pad colour, mask:
+/// 255), jitters the image's non-padded part, flips. `image` may be a reduced decode of the
+/// photo (decode_image_rgb_reduced: the mask's size / 2^k, sides within one pixel); it is
+/// mapped onto the same window. `mask` may be empty (then the plan is for the image's size).
+/// Throws Error(kInput) when the sizes do not fit together.
+ImageMask apply_train_plan(const cv::Mat& image, const cv::Mat& mask, const TrainPlan& plan,
+                           const TransformOptions& options);
+
+/// The training pipeline: apply_train_plan(draw_train_plan(size, options, rng)).
 ImageMask train_transform(const ImageMask& input, const TransformOptions& options,
                           std::mt19937_64& rng);
 
@@ -128,5 +149,10 @@ ImageMask train_transform(const ImageMask& input, const TransformOptions& option
 /// Error(kConfig) when the resized image is larger: use ResizeMode::kFitBox with box = crop)
 /// or to a multiple of `pad_to_multiple`.
 ImageMask eval_transform(const ImageMask& input, const TransformOptions& options);
+
+/// The same for an image that may be a reduced decode of the photo (as in apply_train_plan):
+/// sizes follow the full-size mask (or the image when there is no mask).
+ImageMask eval_transform(const cv::Mat& image, const cv::Mat& mask,
+                         const TransformOptions& options);
 
 }  // namespace fashionseg

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <set>
 #include <unordered_map>
@@ -72,6 +74,7 @@ class ImaterialistSource final : public DatasetSource {
       photos_[it->second].rows.push_back(ref);
     });
     if (!header_seen) throw_input_error("empty CSV (no header)", Location{csv_name_, 1, ""});
+    if (options_.include_unlisted_images) add_unlisted_images(index_of);
   }
 
   std::string description() const override {
@@ -119,7 +122,12 @@ class ImaterialistSource final : public DatasetSource {
       result.instances.push_back(std::move(instance));
     }
     result.image_path = find_image(photo);
-    if (options_.check_image_sizes) {
+    if (photo.rows.empty()) {
+      // A photo without rows: all background, its size from the file.
+      const ImageSize size = read_image_size(result.image_path);
+      result.width = size.width;
+      result.height = size.height;
+    } else if (options_.check_image_sizes) {
       const ImageSize size = read_image_size(result.image_path);
       if (size.width != result.width || size.height != result.height) {
         throw_input_error("Height/Width " + std::to_string(result.height) + "/" +
@@ -230,6 +238,26 @@ class ImaterialistSource final : public DatasetSource {
     }
   }
 
+  void add_unlisted_images(const std::unordered_map<std::string, size_t>& listed) {
+    std::set<std::string> known;
+    for (const auto& [id, index] : listed) {
+      known.insert(id);
+      known.insert(fs::path(id).stem().string());
+    }
+    std::vector<std::string> unlisted;
+    if (!fs::is_directory(paths_.images)) return;  // load() reports the missing photos
+    for (const auto& entry : fs::directory_iterator(paths_.images)) {
+      if (!entry.is_regular_file()) continue;
+      std::string extension = entry.path().extension().string();
+      for (auto& c : extension) c = char(std::tolower(static_cast<unsigned char>(c)));
+      if (extension != ".jpg" && extension != ".jpeg" && extension != ".png") continue;
+      const std::string name = entry.path().filename().string();
+      if (!known.count(name) && !known.count(entry.path().stem().string())) unlisted.push_back(name);
+    }
+    std::sort(unlisted.begin(), unlisted.end());
+    for (auto& name : unlisted) photos_.push_back(PhotoRows{std::move(name), {}});
+  }
+
   fs::path find_image(const PhotoRows& photo) const {
     fs::path path = paths_.images / photo.image_id;
     if (fs::is_regular_file(path)) return path;
@@ -239,7 +267,7 @@ class ImaterialistSource final : public DatasetSource {
       if (fs::is_regular_file(candidate)) return candidate;
     }
     throw Error(ErrorKind::kNotFound, "image file " + path.string() + " is missing",
-                Location{csv_name_, photo.rows.front().line, "ImageId " + photo.image_id},
+                Location{csv_name_, photo.rows.empty() ? 0 : photo.rows.front().line, "ImageId " + photo.image_id},
                 "every ImageId of train.csv needs its photo in " + paths_.images.string());
   }
 

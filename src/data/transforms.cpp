@@ -67,52 +67,66 @@ std::pair<int, int> source_interval(int lo, int hi, int source, int target) {
   return {from, to};
 }
 
-// scale_and_crop, also returning the window's part holding image pixels (not padding).
-ImageMask scale_and_crop_with_valid(const ImageMask& input, double scale, cv::Point origin,
-                                    cv::Size crop, const std::array<uint8_t, 3>& pad_color,
-                                    cv::Rect* valid_out) {
-  check_pair(input);
-  if (crop.width <= 0 || crop.height <= 0) throw_config_error("crop size must be positive");
-  const cv::Size source = input.image.size();
-  const cv::Size target = scaled_size(source, scale);
-  const cv::Rect window(origin, crop);
-  const cv::Rect valid = window & cv::Rect(cv::Point(0, 0), target);  // scaled coordinates
-  const bool has_mask = !input.mask.empty();
-  ImageMask out;
-  // Fill only when padding shows: the resize below writes every valid pixel.
-  if (valid.size() == crop) {
-    out.image.create(crop, CV_8UC3);
-    if (has_mask) out.mask.create(crop, CV_8UC1);
-  } else {
-    out.image = cv::Mat(crop, CV_8UC3, pad_scalar(pad_color));
-    if (has_mask) out.mask = cv::Mat(crop, CV_8UC1, cv::Scalar(kMaskPadValue));
-  }
-  const cv::Rect placed = valid - origin;  // window coordinates
-  if (valid_out) *valid_out = placed;
-  if (valid.empty()) return out;
-
-  const auto [x0, x1] = source_interval(valid.x, valid.x + valid.width, source.width, target.width);
+// Writes the part of a virtual resize of `source` to `scaled` that lies under `window` into
+// `out` (window-sized, padded beforehand where the window leaves the image).
+void resample_window(const cv::Mat& source, cv::Size scaled, const cv::Rect& window, bool is_mask,
+                     cv::Mat& out) {
+  const cv::Rect valid = window & cv::Rect(cv::Point(0, 0), scaled);
+  if (valid.empty()) return;
+  const auto [x0, x1] = source_interval(valid.x, valid.x + valid.width, source.cols, scaled.width);
   const auto [y0, y1] =
-      source_interval(valid.y, valid.y + valid.height, source.height, target.height);
-  const cv::Rect region(x0, y0, x1 - x0, y1 - y0);  // input coordinates
-  // Views into the output: resize writes straight into them (create() keeps a buffer of the
+      source_interval(valid.y, valid.y + valid.height, source.rows, scaled.height);
+  const cv::Rect region(x0, y0, x1 - x0, y1 - y0);  // source coordinates
+  // A view into the output: resize writes straight into it (create() keeps a buffer of the
   // right size and type), so there is no intermediate image.
-  cv::Mat image_view = out.image(placed);
-  if (region.size() == placed.size()) {
-    input.image(region).copyTo(image_view);
+  cv::Mat view = out(valid - window.tl());
+  if (region.size() == view.size()) {
+    source(region).copyTo(view);
   } else {
-    cv::resize(input.image(region), image_view, placed.size(), 0, 0,
-               image_interpolation(region.size(), placed.size()));
+    const int interpolation =
+        is_mask ? cv::INTER_NEAREST : image_interpolation(region.size(), view.size());
+    cv::resize(source(region), view, view.size(), 0, 0, interpolation);
   }
-  if (has_mask) {
-    cv::Mat mask_view = out.mask(placed);
-    if (region.size() == placed.size()) {
-      input.mask(region).copyTo(mask_view);
-    } else {
-      cv::resize(input.mask(region), mask_view, placed.size(), 0, 0, cv::INTER_NEAREST);
+}
+
+// A window-sized canvas; filled with the pad value only when padding will show.
+cv::Mat canvas(cv::Size size, int type, bool padded, const cv::Scalar& pad) {
+  return padded ? cv::Mat(size, type, pad) : cv::Mat(size, type);
+}
+
+// The window of a virtual resize of image and mask to `scaled` (the image may be a reduced
+// decode of the mask's photo), with the part holding image pixels in window coordinates.
+ImageMask crop_window(const cv::Mat& image, const cv::Mat& mask, cv::Size scaled,
+                      const cv::Rect& window, const std::array<uint8_t, 3>& pad_color,
+                      cv::Rect* valid_out) {
+  const cv::Rect valid = window & cv::Rect(cv::Point(0, 0), scaled);
+  const bool padded = valid.size() != window.size();
+  ImageMask out;
+  out.image = canvas(window.size(), CV_8UC3, padded, pad_scalar(pad_color));
+  resample_window(image, scaled, window, false, out.image);
+  if (!mask.empty()) {
+    out.mask = canvas(window.size(), CV_8UC1, padded, cv::Scalar(kMaskPadValue));
+    resample_window(mask, scaled, window, true, out.mask);
+  }
+  if (valid_out) *valid_out = valid.empty() ? cv::Rect() : valid - window.tl();
+  return out;
+}
+
+// The image may be the mask's photo decoded at 1/2^k size (sides rounded either way).
+void check_reduced_pair(const cv::Mat& image, const cv::Mat& mask) {
+  if (mask.empty() || image.size() == mask.size()) {
+    check_pair({image, mask});
+    return;
+  }
+  if (image.type() != CV_8UC3) throw_input_error("transforms expect an 8-bit RGB image");
+  if (mask.type() != CV_8UC1) throw_input_error("a label mask must be 8-bit single-channel");
+  for (int reduction : {2, 4, 8}) {
+    if (std::abs(image.cols - mask.cols / static_cast<double>(reduction)) <= 1.0 &&
+        std::abs(image.rows - mask.rows / static_cast<double>(reduction)) <= 1.0) {
+      return;
     }
   }
-  return out;
+  check_pair({image, mask});  // throws, naming both sizes
 }
 
 // RGB -> YIQ; its luma row is the grey used by saturation and contrast.
@@ -194,8 +208,11 @@ ImageMask pad_pair(const ImageMask& input, cv::Size size, const std::array<uint8
 
 ImageMask scale_and_crop(const ImageMask& input, double scale, cv::Point origin, cv::Size crop,
                          const std::array<uint8_t, 3>& pad_color) {
+  check_pair(input);
   if (!(scale > 0)) throw_config_error("scale must be positive");
-  return scale_and_crop_with_valid(input, scale, origin, crop, pad_color, nullptr);
+  if (crop.width <= 0 || crop.height <= 0) throw_config_error("crop size must be positive");
+  return crop_window(input.image, input.mask, scaled_size(input.image.size(), scale),
+                     cv::Rect(origin, crop), pad_color, nullptr);
 }
 
 ColorJitterFactors draw_color_jitter(const ColorJitterOptions& options, std::mt19937_64& rng) {
@@ -236,19 +253,17 @@ void apply_color_jitter(cv::Mat& rgb, const ColorJitterFactors& f) {
   cv::transform(rgb, rgb, map);
 }
 
-ImageMask train_transform(const ImageMask& input, const TransformOptions& options,
-                          std::mt19937_64& rng) {
-  check_pair(input);
-  const cv::Size source = input.image.size();
-  double scale = resize_factor(source, options);
+TrainPlan draw_train_plan(cv::Size input, const TransformOptions& options, std::mt19937_64& rng) {
+  double scale = resize_factor(input, options);
   if (options.scale_max > options.scale_min) {
     scale *= uniform_real(rng, options.scale_min, options.scale_max);
   } else {
     scale *= options.scale_min;
   }
-  const cv::Size target = scaled_size(source, scale);
-  const cv::Size crop = options.crop.width > 0 ? options.crop : target;
-  const int slack_x = target.width - crop.width, slack_y = target.height - crop.height;
+  TrainPlan plan;
+  plan.scaled = scaled_size(input, scale);
+  const cv::Size crop = options.crop.width > 0 ? options.crop : plan.scaled;
+  const int slack_x = plan.scaled.width - crop.width, slack_y = plan.scaled.height - crop.height;
   cv::Point origin(0, 0);
   if (slack_x != 0) {
     origin.x = static_cast<int>(uniform_int(rng, std::min(0, slack_x), std::max(0, slack_x)));
@@ -256,18 +271,25 @@ ImageMask train_transform(const ImageMask& input, const TransformOptions& option
   if (slack_y != 0) {
     origin.y = static_cast<int>(uniform_int(rng, std::min(0, slack_y), std::max(0, slack_y)));
   }
-  const bool flip = options.flip_probability > 0 && bernoulli(rng, options.flip_probability);
+  plan.window = cv::Rect(origin, crop);
+  plan.flip = options.flip_probability > 0 && bernoulli(rng, options.flip_probability);
+  plan.jitter = options.jitter.enabled();
+  if (plan.jitter) plan.jitter_factors = draw_color_jitter(options.jitter, rng);
+  return plan;
+}
 
+ImageMask apply_train_plan(const cv::Mat& image, const cv::Mat& mask, const TrainPlan& plan,
+                           const TransformOptions& options) {
+  check_reduced_pair(image, mask);
   // Crop first: everything after works on the (small) window only.
   cv::Rect valid;
   ImageMask out =
-      scale_and_crop_with_valid(input, scale, origin, crop, options.image_pad_color, &valid);
-  if (options.jitter.enabled()) {
-    const ColorJitterFactors factors = draw_color_jitter(options.jitter, rng);
+      crop_window(image, mask, plan.scaled, plan.window, options.image_pad_color, &valid);
+  if (plan.jitter && !valid.empty()) {
     cv::Mat image_part = out.image(valid);  // padding keeps its colour
-    apply_color_jitter(image_part, factors);
+    apply_color_jitter(image_part, plan.jitter_factors);
   }
-  if (flip) {
+  if (plan.flip) {
     // In place: OpenCV's flip swaps mirrored pairs, so source and destination may coincide.
     cv::flip(out.image, out.image, 1);
     if (!out.mask.empty()) cv::flip(out.mask, out.mask, 1);
@@ -275,16 +297,43 @@ ImageMask train_transform(const ImageMask& input, const TransformOptions& option
   return out;
 }
 
-ImageMask eval_transform(const ImageMask& input, const TransformOptions& options) {
+ImageMask train_transform(const ImageMask& input, const TransformOptions& options,
+                          std::mt19937_64& rng) {
   check_pair(input);
-  ImageMask out = resize_pair(input, resized_size(input.image.size(), options));
+  const TrainPlan plan = draw_train_plan(input.image.size(), options, rng);
+  return apply_train_plan(input.image, input.mask, plan, options);
+}
+
+ImageMask eval_transform(const cv::Mat& image, const cv::Mat& mask,
+                         const TransformOptions& options) {
+  check_reduced_pair(image, mask);
+  const cv::Size full = mask.empty() ? image.size() : mask.size();
+  const cv::Size target = resized_size(full, options);
+  ImageMask out;
+  if (image.size() == target) {
+    out.image = image;
+  } else {
+    cv::resize(image, out.image, target, 0, 0, image_interpolation(image.size(), target));
+  }
+  if (!mask.empty()) {
+    if (mask.size() == target) {
+      out.mask = mask;
+    } else {
+      cv::resize(mask, out.mask, target, 0, 0, cv::INTER_NEAREST);
+    }
+  }
   if (options.crop.width > 0) return pad_pair(out, options.crop, options.image_pad_color);
   if (options.pad_to_multiple > 1) {
     const int m = options.pad_to_multiple;
-    const cv::Size padded((out.image.cols + m - 1) / m * m, (out.image.rows + m - 1) / m * m);
+    const cv::Size padded((target.width + m - 1) / m * m, (target.height + m - 1) / m * m);
     return pad_pair(out, padded, options.image_pad_color);
   }
   return out;
+}
+
+ImageMask eval_transform(const ImageMask& input, const TransformOptions& options) {
+  check_pair(input);
+  return eval_transform(input.image, input.mask, options);
 }
 
 }  // namespace fashionseg

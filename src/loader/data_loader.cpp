@@ -7,6 +7,8 @@
 #include <random>
 
 #include "fashionseg/error.h"
+#include "fashionseg/files.h"
+#include "fashionseg/image_decode_reduced.h"
 #include "fashionseg/image_io.h"
 #include "fashionseg/loader.h"
 #include "fashionseg/random.h"
@@ -174,30 +176,47 @@ void DataLoader::load_sample(int64_t position, Slot& slot, int64_t row) {
   const int64_t index = order_[static_cast<size_t>(position)];
   const LoaderSample& sample = samples_[static_cast<size_t>(index)];
   try {
-    ImageMask pair;
-    pair.image = read_image_rgb(sample.image);
+    const std::string bytes = read_file(sample.image);
+    const std::string name = sample.image.string();
+    cv::Mat mask;
+    if (has_masks_) mask = read_label_mask(sample.mask);
+    // The sample's stream depends on its place in the epoch, not on the thread that happens
+    // to load it; a sample drawn twice (oversampling) gets two augmentations.
+    const EpochOrderSpec spec = order_spec(options_, 0);
+    std::mt19937_64 rng(derive_seed(options_.seed, static_cast<uint64_t>(epoch_),
+                                    static_cast<uint64_t>(global_position(spec, position))));
+    cv::Mat image;
+    std::optional<TrainPlan> plan;
     if (has_masks_) {
-      pair.mask = read_label_mask(sample.mask);
-      if (pair.mask.size() != pair.image.size()) {
-        throw_input_error("mask is " + std::to_string(pair.mask.cols) + "x" +
-                              std::to_string(pair.mask.rows) + " but its image is " +
-                              std::to_string(pair.image.cols) + "x" +
-                              std::to_string(pair.image.rows),
-                          {sample.mask.string(), 0, "sample " + sample.id});
+      // The mask gives the photo's full size (after EXIF rotation) before it is decoded, so
+      // the plan can choose how small the photo may be decoded.
+      const cv::Size full = mask.size();
+      cv::Size target = resized_size(full, options_.transform);
+      if (options_.train) {
+        plan = draw_train_plan(full, options_.transform, rng);
+        target = plan->scaled;
       }
-    }
-    ImageMask out;
-    if (options_.train) {
-      // The sample's stream depends on its place in the epoch, not on the thread that
-      // happens to load it; a sample drawn twice (oversampling) gets two augmentations.
-      const EpochOrderSpec spec = order_spec(options_, 0);
-      std::mt19937_64 rng(derive_seed(options_.seed, static_cast<uint64_t>(epoch_),
-                                      static_cast<uint64_t>(global_position(spec, position))));
-      out = train_transform(pair, options_.transform, rng);
+      const int reduction = options_.reduced_decode ? decode_reduction_for(full, target) : 1;
+      image = decode_image_rgb_reduced(bytes, name, reduction);
+      const bool fits = std::abs(image.cols - full.width / double(reduction)) <= 1.0 &&
+                        std::abs(image.rows - full.height / double(reduction)) <= 1.0;
+      if (reduction > 1 && !fits) image = decode_image_rgb(bytes, name);  // exact sizes below
+      if (reduction == 1 || !fits) {
+        if (image.size() != full) {
+          throw_input_error("mask is " + std::to_string(full.width) + "x" +
+                                std::to_string(full.height) + " but its image is " +
+                                std::to_string(image.cols) + "x" + std::to_string(image.rows),
+                            {sample.mask.string(), 0, "sample " + sample.id});
+        }
+      }
     } else {
-      out = eval_transform(pair, options_.transform);
+      image = decode_image_rgb(bytes, name);
+      if (options_.train) plan = draw_train_plan(image.size(), options_.transform, rng);
     }
-    pair = ImageMask();  // free the full-size decode before collating
+    const ImageMask out = plan ? apply_train_plan(image, mask, *plan, options_.transform)
+                               : eval_transform(image, mask, options_.transform);
+    image.release();  // free the decoded photo before collating
+    mask.release();
 
     const int64_t h = out.image.rows, w = out.image.cols;
     {

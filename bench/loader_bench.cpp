@@ -1,0 +1,97 @@
+// Data loader throughput in images/s: decode (JPEG photo + PNG mask), random scale 0.5-2.0
+// after resizing the short side to 192, random 192x288 crop with padding, flip, colour
+// jitter, ImageNet normalisation and collation into batches of 8, at 1 and 2 worker threads.
+// Same pipeline as bench/loader_torch_reference.py; bench/run_loader_bench.sh runs both.
+//
+// Data: $FASHIONSEG_SHARED_DATA/ccp-imat (default ../shared/data/ccp-imat): train/*.jpg with
+// masks/*.png of the same stem.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+
+#include "fashionseg/loader.h"
+
+namespace fs = std::filesystem;
+using fashionseg::Batch;
+using fashionseg::DataLoader;
+using fashionseg::LoaderOptions;
+using fashionseg::LoaderSample;
+
+namespace {
+
+std::vector<LoaderSample> ccp_samples() {
+  const char* env = std::getenv("FASHIONSEG_SHARED_DATA");
+  const fs::path root = fs::path(env ? env : FASHIONSEG_SHARED_DATA_DIR) / "ccp-imat";
+  std::vector<LoaderSample> samples;
+  std::error_code ec;
+  if (!fs::is_directory(root / "train", ec)) return samples;
+  for (const auto& entry : fs::directory_iterator(root / "train")) {
+    if (entry.path().extension() != ".jpg") continue;
+    const fs::path mask = root / "masks" / (entry.path().stem().string() + ".png");
+    if (fs::exists(mask)) samples.push_back({entry.path(), mask, ""});
+  }
+  std::sort(samples.begin(), samples.end(),
+            [](const LoaderSample& a, const LoaderSample& b) { return a.image < b.image; });
+  return samples;
+}
+
+LoaderOptions training_options(int workers) {
+  LoaderOptions o;
+  o.train = true;
+  o.shuffle = true;
+  o.batch_size = 8;
+  o.workers = workers;
+  o.prefetch_batches = 4;
+  o.seed = 1;
+  o.transform.resize = fashionseg::ResizeMode::kShortSide;
+  o.transform.short_side = 192;
+  o.transform.scale_min = 0.5;
+  o.transform.scale_max = 2.0;
+  o.transform.crop = {192, 288};
+  o.transform.flip_probability = 0.5;
+  o.transform.jitter = {0.3, 0.3, 0.3, 0.05};
+  return o;
+}
+
+// One epoch per iteration, after an untimed warm-up epoch (page cache, allocator).
+void BM_LoaderEpoch(benchmark::State& state) {
+  const std::vector<LoaderSample> samples = ccp_samples();
+  if (samples.empty()) {
+    state.SkipWithError("no ccp-imat data (set FASHIONSEG_SHARED_DATA)");
+    return;
+  }
+  DataLoader loader(samples, training_options(static_cast<int>(state.range(0))));
+  int64_t epoch = 0;
+  loader.set_epoch(epoch++);
+  while (auto batch = loader.next()) benchmark::DoNotOptimize(batch->images.data_ptr());
+
+  int64_t images = 0;
+  double seconds = 0;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    loader.set_epoch(epoch++);
+    while (auto batch = loader.next()) {
+      images += batch->images.size(0);
+      benchmark::DoNotOptimize(batch->images.data_ptr());
+    }
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  state.SetItemsProcessed(images);
+  state.counters["images_per_s"] = benchmark::Counter(images / seconds);
+  state.counters["images"] = benchmark::Counter(static_cast<double>(samples.size()));
+}
+
+}  // namespace
+
+BENCHMARK(BM_LoaderEpoch)
+    ->ArgName("workers")
+    ->Arg(1)
+    ->Arg(2)
+    ->Iterations(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+BENCHMARK_MAIN();

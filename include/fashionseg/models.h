@@ -1,0 +1,42 @@
+#pragma once
+/// The model registry: every architecture fashionseg can build, by name, from one explicit
+/// table (src/models/registry.cpp). Adding a model = one row there (docs/adding-a-model.md).
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "fashionseg/model.h"
+
+namespace fashionseg {
+
+/// One registered architecture.
+struct ModelInfo {
+  std::string name;     ///< registry name, e.g. "deeplabv3_resnet50" (torchvision's when shared)
+  std::string summary;  ///< one line: architecture, backbone, what it reproduces
+  /// Builds the model (random initialisation); throws a configuration error for bad options.
+  std::function<ModelPtr(const ModelOptions&)> create;
+  /// Trainable parameters of the reference for the default ModelOptions (47 classes, no aux).
+  int64_t reference_parameters = 0;
+  /// Where reference_parameters comes from (torchvision, a paper's table, ...).
+  std::string reference_source;
+  /// True when our count must equal the reference exactly (same architecture as torchvision);
+  /// false when the reference is a rounded figure from a paper (we match it within 2%).
+  bool reference_exact = false;
+};
+
+/// Every registered model, in a fixed order (the order `fashionseg models` prints).
+const std::vector<ModelInfo>& list_models();
+
+/// The registered model called `name`; throws Error(kNotFound) listing the valid names.
+const ModelInfo& find_model(const std::string& name);
+
+/// Builds the model called `name` with `options`. Throws Error(kNotFound) listing the valid
+/// names for an unknown name, Error(kConfig) for options the model rejects.
+ModelPtr create_model(const std::string& name, const ModelOptions& options = {});
+
+/// Number of trainable parameters (requires_grad) of a module and its children.
+int64_t count_parameters(const torch::nn::Module& module);
+
+}  // namespace fashionseg

@@ -1,0 +1,80 @@
+#include "models/backbones/resnet.h"
+
+#include "fashionseg/error.h"
+#include "models/layers.h"
+
+namespace fashionseg::models {
+
+namespace {
+constexpr int64_t kExpansion = 4;
+}
+
+BottleneckImpl::BottleneckImpl(int64_t in_channels, int64_t planes, int64_t stride,
+                               int64_t dilation, bool with_downsample) {
+  const int64_t out_channels = planes * kExpansion;
+  conv1 = register_module("conv1", conv2d(in_channels, planes, 1, 1, 0, 1, false));
+  bn1 = register_module("bn1", batch_norm(planes));
+  conv2 = register_module("conv2", conv2d(planes, planes, 3, stride, dilation, dilation, false));
+  bn2 = register_module("bn2", batch_norm(planes));
+  conv3 = register_module("conv3", conv2d(planes, out_channels, 1, 1, 0, 1, false));
+  bn3 = register_module("bn3", batch_norm(out_channels));
+  if (with_downsample) {
+    downsample = register_module(
+        "downsample",
+        torch::nn::Sequential(conv2d(in_channels, out_channels, 1, stride, 0, 1, false),
+                              batch_norm(out_channels)));
+  }
+}
+
+torch::Tensor BottleneckImpl::forward(const torch::Tensor& x) {
+  auto out = torch::relu(bn1(conv1(x)));
+  out = torch::relu(bn2(conv2(out)));
+  out = bn3(conv3(out));
+  const auto identity = downsample ? downsample->forward(x) : x;
+  return torch::relu(out + identity);
+}
+
+ResNet50BackboneImpl::ResNet50BackboneImpl(int64_t output_stride) {
+  if (output_stride != 8 && output_stride != 16 && output_stride != 32) {
+    throw_config_error("ResNet-50 backbone: output_stride must be 8, 16 or 32, got " +
+                       std::to_string(output_stride));
+  }
+  conv1 = register_module("conv1", conv2d(3, 64, 7, 2, 3, 1, false));
+  bn1 = register_module("bn1", batch_norm(64));
+  layer1 = register_module("layer1", make_layer(64, 3, 1, false));
+  // replace_stride_with_dilation for (layer2, layer3, layer4): OS8 = (F, T, T), OS16 = (F, F, T)
+  layer2 = register_module("layer2", make_layer(128, 4, 2, false));
+  layer3 = register_module("layer3", make_layer(256, 6, 2, output_stride == 8));
+  layer4 = register_module("layer4", make_layer(512, 3, 2, output_stride <= 16));
+  init_kaiming_fan_out(*this);
+}
+
+torch::nn::Sequential ResNet50BackboneImpl::make_layer(int64_t planes, int64_t blocks,
+                                                       int64_t stride, bool dilate) {
+  const int64_t previous_dilation = dilation_;
+  if (dilate) {
+    dilation_ *= stride;
+    stride = 1;
+  }
+  const bool with_downsample = stride != 1 || in_channels_ != planes * kExpansion;
+  torch::nn::Sequential layer;
+  layer->push_back(Bottleneck(in_channels_, planes, stride, previous_dilation, with_downsample));
+  in_channels_ = planes * kExpansion;
+  for (int64_t i = 1; i < blocks; ++i) {
+    layer->push_back(Bottleneck(in_channels_, planes, 1, dilation_, false));
+  }
+  return layer;
+}
+
+ResNetFeatures ResNet50BackboneImpl::forward(const torch::Tensor& x) {
+  auto out = torch::relu(bn1(conv1(x)));
+  out = torch::max_pool2d(out, 3, 2, 1);
+  out = layer1->forward(out);
+  out = layer2->forward(out);
+  ResNetFeatures features;
+  features.layer3 = layer3->forward(out);
+  features.layer4 = layer4->forward(features.layer3);
+  return features;
+}
+
+}  // namespace fashionseg::models

@@ -1,0 +1,46 @@
+#pragma once
+// torchvision's ASPP and DeepLabHead (DeepLabV3). Keys follow torchvision:
+// "0.convs.0.0.weight" (1x1 branch), "0.convs.1..3" (atrous branches), "0.convs.4.1.weight"
+// (image pooling branch), "0.project.0.weight", then "1.weight" (3x3), "2" BN, "4" classifier.
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace fashionseg::models {
+
+/// Image-level pooling branch: AdaptiveAvgPool(1) "0", 1x1 conv "1", BN "2", ReLU "3", then
+/// bilinear upsampling back to the input's size.
+class AsppPoolingImpl : public torch::nn::Module {
+ public:
+  AsppPoolingImpl(int64_t in_channels, int64_t out_channels);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  torch::nn::Conv2d conv{nullptr};
+  torch::nn::BatchNorm2d bn{nullptr};
+};
+TORCH_MODULE(AsppPooling);
+
+/// Atrous spatial pyramid pooling: 1x1, one 3x3 branch per rate, image pooling; concatenated
+/// and projected to out_channels with Dropout(0.5).
+class AsppImpl : public torch::nn::Module {
+ public:
+  AsppImpl(int64_t in_channels, const std::vector<int64_t>& rates, int64_t out_channels = 256);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  std::vector<torch::nn::Sequential> branches_;
+  AsppPooling pooling_{nullptr};
+  torch::nn::ModuleList convs{nullptr};
+  torch::nn::Sequential project{nullptr};
+};
+TORCH_MODULE(Aspp);
+
+/// torchvision's DeepLabHead(in_channels, num_classes): ASPP (rates 12, 24, 36) -> 3x3 conv ->
+/// BN -> ReLU -> 1x1 conv. `channels` = 256 in torchvision (smaller values for quick tests).
+torch::nn::Sequential make_deeplab_head(int64_t in_channels, int64_t num_classes,
+                                        int64_t channels = 256);
+
+}  // namespace fashionseg::models

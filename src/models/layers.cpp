@@ -1,0 +1,100 @@
+#include "models/layers.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "fashionseg/error.h"
+
+namespace fashionseg::models {
+
+torch::nn::Conv2d conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride,
+                         int64_t padding, int64_t dilation, bool bias, int64_t groups) {
+  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, kernel)
+                               .stride(stride)
+                               .padding(padding)
+                               .dilation(dilation)
+                               .groups(groups)
+                               .bias(bias));
+}
+
+torch::nn::BatchNorm2d batch_norm(int64_t channels, double eps, double momentum) {
+  return torch::nn::BatchNorm2d(
+      torch::nn::BatchNorm2dOptions(channels).eps(eps).momentum(momentum));
+}
+
+void init_kaiming_fan_out(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (auto& child : module.modules(/*include_self=*/false)) {
+    if (auto* conv = child->as<torch::nn::Conv2d>()) {
+      torch::nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
+      if (conv->bias.defined()) conv->bias.zero_();
+    } else if (auto* conv_t = child->as<torch::nn::ConvTranspose2d>()) {
+      torch::nn::init::kaiming_normal_(conv_t->weight, 0.0, torch::kFanOut, torch::kReLU);
+      if (conv_t->bias.defined()) conv_t->bias.zero_();
+    } else if (auto* bn = child->as<torch::nn::BatchNorm2d>()) {
+      if (bn->weight.defined()) bn->weight.fill_(1.0);
+      if (bn->bias.defined()) bn->bias.zero_();
+    }
+  }
+}
+
+torch::Tensor resize_bilinear(const torch::Tensor& x, int64_t height, int64_t width) {
+  if (x.size(-2) == height && x.size(-1) == width) return x;
+  namespace F = torch::nn::functional;
+  return F::interpolate(x, F::InterpolateFuncOptions()
+                               .size(std::vector<int64_t>{height, width})
+                               .mode(torch::kBilinear)
+                               .align_corners(false));
+}
+
+torch::Tensor pad_to_multiple(const torch::Tensor& x, int64_t multiple) {
+  const int64_t height = x.size(-2);
+  const int64_t width = x.size(-1);
+  const int64_t pad_bottom = (multiple - height % multiple) % multiple;
+  const int64_t pad_right = (multiple - width % multiple) % multiple;
+  if (pad_bottom == 0 && pad_right == 0) return x;
+  return torch::constant_pad_nd(x, {0, pad_right, 0, pad_bottom}, 0.0);
+}
+
+torch::Tensor crop_to(const torch::Tensor& x, int64_t height, int64_t width) {
+  if (x.size(-2) == height && x.size(-1) == width) return x;
+  return x.slice(-2, 0, height).slice(-1, 0, width);
+}
+
+void check_input(const torch::Tensor& images, const char* model) {
+  if (!images.defined() || images.dim() != 4 || images.size(1) != 3 || images.size(0) < 1 ||
+      images.size(2) < 1 || images.size(3) < 1 || !images.is_floating_point()) {
+    std::ostringstream shape;
+    shape << (images.defined() ? images.sizes() : c10::IntArrayRef{});
+    throw_config_error(std::string(model) + ": expected a float image batch [B,3,H,W], got " +
+                       (images.defined()
+                            ? std::string(c10::toString(images.scalar_type())) + " " + shape.str()
+                            : std::string("an undefined tensor")));
+  }
+}
+
+void check_common_options(const ModelOptions& options, const char* model) {
+  const std::string prefix = std::string(model) + ": ";
+  if (options.num_classes < 1) {
+    throw_config_error(prefix + "num_classes must be >= 1, got " +
+                       std::to_string(options.num_classes));
+  }
+  if (!(options.width_multiplier > 0.0) || !std::isfinite(options.width_multiplier)) {
+    throw_config_error(prefix + "width_multiplier must be > 0, got " +
+                       std::to_string(options.width_multiplier));
+  }
+  if (options.base_width < 1) {
+    throw_config_error(prefix + "base_width must be >= 1, got " +
+                       std::to_string(options.base_width));
+  }
+  if (!(options.dropout < 1.0) || std::isnan(options.dropout)) {
+    throw_config_error(prefix + "dropout must be < 1 (negative = the model's default), got " +
+                       std::to_string(options.dropout));
+  }
+}
+
+int64_t scaled_channels(int64_t channels, double multiplier) {
+  return std::max<int64_t>(1, static_cast<int64_t>(std::lround(channels * multiplier)));
+}
+
+}  // namespace fashionseg::models

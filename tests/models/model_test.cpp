@@ -1,0 +1,104 @@
+// Every registered model, through one parameterised test: logits at input resolution for odd
+// sizes, train and eval mode, batch 2, gradients reaching every parameter, aux shapes.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "fashionseg/models.h"
+
+namespace fashionseg {
+namespace {
+
+// Reduced options keep CPU time low where a model allows it; the architectures stay the
+// same (the full-size counts are checked in parameter_count_test.cpp).
+ModelOptions quick_options(const std::string& name) {
+  ModelOptions options;
+  options.num_classes = 5;
+  options.aux_head = true;  // read only by the models that have one
+  if (name == "segnet_vgg16") options.width_multiplier = 0.125;
+  if (name == "unet") options.base_width = 8;
+  if (name == "deeplabv3_resnet50" || name == "deeplabv3_mobilenet_v3_large") {
+    options.width_multiplier = 0.125;
+  }
+  return options;
+}
+
+bool has_aux_head(const std::string& name) {
+  return name == "fcn_resnet50" || name == "deeplabv3_resnet50" ||
+         name == "deeplabv3_mobilenet_v3_large";
+}
+
+std::vector<std::string> model_names() {
+  std::vector<std::string> names;
+  for (const auto& info : list_models()) names.push_back(info.name);
+  return names;
+}
+
+class EveryModel : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EveryModel, TrainModeShapesAndGradientsReachEveryParameter) {
+  torch::manual_seed(7);
+  const std::string name = GetParam();
+  const ModelOptions options = quick_options(name);
+  ModelPtr model = create_model(name, options);
+  model->train();
+
+  const auto images = torch::randn({2, 3, 37, 45});
+  const ModelOutput output = model->forward_all(images);
+  ASSERT_TRUE(output.out.defined());
+  EXPECT_EQ(output.out.sizes(), (std::vector<int64_t>{2, options.num_classes, 37, 45}));
+  EXPECT_TRUE(torch::isfinite(output.out).all().item<bool>());
+  EXPECT_EQ(output.aux.defined(), has_aux_head(name));
+  if (output.aux.defined()) {
+    EXPECT_EQ(output.aux.sizes(), (std::vector<int64_t>{2, options.num_classes, 37, 45}));
+  }
+
+  // A random weighting of the logits: a plain sum would give zero gradient to everything
+  // before a train-mode BatchNorm followed only by linear layers.
+  auto loss = (output.out * torch::randn_like(output.out)).sum();
+  if (output.aux.defined()) loss = loss + (output.aux * torch::randn_like(output.aux)).sum();
+  loss.backward();
+
+  int64_t checked = 0;
+  for (const auto& item : model->named_parameters()) {
+    const auto& parameter = item.value();
+    if (!parameter.requires_grad()) continue;
+    const auto& grad = parameter.grad();
+    ASSERT_TRUE(grad.defined()) << name << ": no gradient for " << item.key();
+    EXPECT_TRUE(torch::isfinite(grad).all().item<bool>()) << name << ": " << item.key();
+    EXPECT_GT(grad.abs().sum().item<double>(), 0.0) << name << ": all-zero grad " << item.key();
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
+}
+
+TEST_P(EveryModel, EvalModeLogitsAtInputResolutionForOddSizes) {
+  torch::manual_seed(11);
+  const std::string name = GetParam();
+  const ModelOptions options = quick_options(name);
+  ModelPtr model = create_model(name, options);
+  model->eval();
+  torch::NoGradGuard no_grad;
+  for (const auto& size : std::vector<std::pair<int64_t, int64_t>>{{29, 51}, {7, 3}}) {
+    const auto images = torch::randn({2, 3, size.first, size.second});
+    const ModelOutput output = model->forward_all(images);
+    EXPECT_EQ(output.out.sizes(),
+              (std::vector<int64_t>{2, options.num_classes, size.first, size.second}))
+        << name;
+    EXPECT_TRUE(torch::isfinite(output.out).all().item<bool>()) << name;
+    EXPECT_TRUE(torch::equal(model->forward(images), output.out))
+        << name << ": eval not deterministic";
+    if (output.aux.defined()) {
+      EXPECT_EQ(output.aux.sizes(),
+                (std::vector<int64_t>{2, options.num_classes, size.first, size.second}));
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, EveryModel, ::testing::ValuesIn(model_names()),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace fashionseg
