@@ -2,6 +2,7 @@
 #include <torch/torch.h>
 
 #include <iostream>
+#include <optional>
 
 #include "commands.h"
 #include "fashionseg/checkpoint.h"

@@ -103,6 +103,18 @@ torch::Device parse_device(const std::string& name) {
   }
 }
 
+torch::Tensor cpu_rng_state() {
+  auto generator = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  return generator.get_state();
+}
+
+void set_cpu_rng_state(const torch::Tensor& state) {
+  auto generator = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state);
+}
+
 /// Everything a run carries from step to step.
 struct RunState {
   int64_t epoch = 0;           ///< epochs completed
@@ -168,7 +180,13 @@ void Run::setup() {
     spdlog::info("initialised from {}: {}", config_.model.init, report.summary());
   }
   model_->to(device_);
-  if (config_.train.channels_last) model_->to(torch::MemoryFormat::ChannelsLast);
+  if (config_.train.channels_last) {
+    // NHWC weights let oneDNN skip layout conversions around every convolution.
+    torch::NoGradGuard no_grad;
+    for (auto& p : model_->parameters()) {
+      if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
+    }
+  }
   group_.broadcast_module(*model_);
 
   optimizer_ = make_optimizer(config_.optimizer, model_->parameters());
@@ -234,7 +252,7 @@ void Run::save(const fs::path& path, bool with_training_state) {
   if (with_training_state) {
     auto& training = checkpoint.training;
     training.blobs["optimizer"] = save_optimizer_state(*optimizer_);
-    training.tensors["rng.cpu"] = torch::get_rng_state();
+    training.tensors["rng.cpu"] = cpu_rng_state();
     training.numbers["epoch"] = static_cast<double>(state_.epoch);
     training.numbers["batch_in_epoch"] = static_cast<double>(state_.batch_in_epoch);
     training.numbers["step"] = static_cast<double>(state_.step);
@@ -262,7 +280,7 @@ void Run::restore(const fs::path& path) {
   load_options.source = path.string();
   load_state(*model_, checkpoint.weights, load_options);
   load_optimizer_state(*optimizer_, training.blobs.at("optimizer"));
-  if (training.tensors.count("rng.cpu")) torch::set_rng_state(training.tensors.at("rng.cpu"));
+  if (training.tensors.count("rng.cpu")) set_cpu_rng_state(training.tensors.at("rng.cpu"));
   state_.epoch = static_cast<int64_t>(training.numbers.at("epoch"));
   state_.batch_in_epoch = static_cast<int64_t>(training.numbers.at("batch_in_epoch"));
   state_.step = static_cast<int64_t>(training.numbers.at("step"));
