@@ -17,11 +17,9 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; 
 // Walks the text once, handing each validated 0-based run to `emit`. Validation is part of
 // the walk so decoding never needs a second pass.
 template <typename Emit>
-void walk_runs(std::string_view text, int height, int width, const Location& where,
-               Emit&& emit) {
+void walk_runs(std::string_view text, int height, int width, const Location& where, Emit&& emit) {
   if (height <= 0 || width <= 0) {
-    fail("image size " + std::to_string(width) + "x" + std::to_string(height) +
-             " is not positive",
+    fail("image size " + std::to_string(width) + "x" + std::to_string(height) + " is not positive",
          where);
   }
   const uint64_t total = uint64_t(height) * uint64_t(width);
@@ -52,7 +50,8 @@ void walk_runs(std::string_view text, int height, int width, const Location& whe
            where);
     }
     if (field % 2 == 0) {
-      if (value == 0) fail("field " + std::to_string(field + 1) + ": start 0 (starts are 1-based)", where);
+      if (value == 0)
+        fail("field " + std::to_string(field + 1) + ": start 0 (starts are 1-based)", where);
       start = value - 1;
     } else {
       if (value == 0) {
@@ -88,8 +87,9 @@ void walk_runs(std::string_view text, int height, int width, const Location& whe
 std::vector<RleRun> parse_kaggle_rle(std::string_view text, int height, int width,
                                      const Location& where) {
   std::vector<RleRun> runs;
-  walk_runs(text, height, width, where,
-            [&](uint32_t start, uint32_t length) { runs.push_back({start, length}); });
+  walk_runs(text, height, width, where, [&](uint32_t start, uint32_t length) {
+    runs.push_back({start, length});
+  });
   return runs;
 }
 
