@@ -56,6 +56,12 @@ TEST(KaggleRle, DecodeIntoPaintsOnlyTheRuns) {
   EXPECT_EQ(buffer, (std::vector<uint8_t>{9, 5, 5, 9, 9, 9, 9, 9, 9, 5, 5, 5}));
 }
 
+TEST(KaggleRle, PaintRunsWrapsRunsAcrossColumns) {
+  cv::Mat mask = cv::Mat::zeros(3, 4, CV_8UC1);
+  paint_runs({{2, 3}, {9, 2}}, 7, mask);  // 2..4 wraps from column 0 into column 1
+  EXPECT_TRUE(same_mask(mask, mask_of({{0, 7, 0, 7}, {0, 7, 0, 7}, {7, 0, 0, 0}})));
+}
+
 TEST(KaggleRle, EmptyTextIsAnEmptyMask) {
   EXPECT_EQ(cv::countNonZero(decode_kaggle_rle("", 4, 5)), 0);
   EXPECT_EQ(cv::countNonZero(decode_kaggle_rle("  ", 4, 5)), 0);
