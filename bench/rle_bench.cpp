@@ -29,7 +29,8 @@ std::vector<Row> synthetic_rows() {
   for (int i = 0; i < 500; ++i) {
     cv::Mat mask = cv::Mat::zeros(832, 550, CV_8UC1);
     const int x = int(rng() % 400), y = int(rng() % 600);
-    cv::ellipse(mask, cv::Point(x + 60, y + 100), cv::Size(20 + int(rng() % 60), 30 + int(rng() % 120)), 0, 0, 360, 1, -1);
+    cv::ellipse(mask, cv::Point(x + 60, y + 100),
+                cv::Size(20 + int(rng() % 60), 30 + int(rng() % 120)), 0, 0, 360, 1, -1);
     rows.push_back({fashionseg::encode_kaggle_rle(mask), 832, 550});
   }
   return rows;

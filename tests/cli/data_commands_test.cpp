@@ -32,17 +32,21 @@ TEST(DataCommands, SynthPrepareStatsEndToEnd) {
   // The ClassId column carries attributes.
   EXPECT_NE(slurp(dir / "data" / "train.csv").find(",6_33_46\n"), std::string::npos);
 
-  result = run_fashionseg("--threads 2 prepare --imaterialist " + data + " -o " + prepared + " --val-fraction 0.3");
+  result = run_fashionseg("--threads 2 prepare --imaterialist " + data + " -o " + prepared +
+                          " --val-fraction 0.3");
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("prepared 10 photos (10 masks written"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("prepared 10 photos (10 masks written"), std::string::npos)
+      << result.output;
   int masks = 0;
-  for (const auto& entry : fs::directory_iterator(dir / "prepared" / "masks")) masks += entry.is_regular_file();
+  for (const auto& entry : fs::directory_iterator(dir / "prepared" / "masks"))
+    masks += entry.is_regular_file();
   EXPECT_EQ(masks, 10);
   const std::string index = slurp(dir / "prepared" / "index.csv");
   EXPECT_EQ(index.rfind("image_id,image,mask,split,width,height\n", 0), 0u) << index;
 
   // Again: everything is kept.
-  result = run_fashionseg("prepare --imaterialist " + data + " -o " + prepared + " --val-fraction 0.3");
+  result =
+      run_fashionseg("prepare --imaterialist " + data + " -o " + prepared + " --val-fraction 0.3");
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("0 masks written, 10 kept"), std::string::npos) << result.output;
 
@@ -61,25 +65,28 @@ TEST(DataCommands, SynthPrepareStatsEndToEnd) {
 
 TEST(DataCommands, PrepareErrorsAreOneMessageAndAnExitCode) {
   test::TempDir dir;
-  auto result = run_fashionseg("prepare --imaterialist " + shell_quote((dir / "none").string()) + " -o " +
-                               shell_quote((dir / "out").string()));
+  auto result = run_fashionseg("prepare --imaterialist " + shell_quote((dir / "none").string()) +
+                               " -o " + shell_quote((dir / "out").string()));
   EXPECT_EQ(result.exit_code, 4) << result.output;
   EXPECT_NE(result.output.find("label_descriptions.json"), std::string::npos) << result.output;
 
-  ASSERT_EQ(run_fashionseg("synth -o " + shell_quote((dir / "data").string()) + " --count 2").exit_code, 0);
+  ASSERT_EQ(
+      run_fashionseg("synth -o " + shell_quote((dir / "data").string()) + " --count 2").exit_code,
+      0);
   {
     std::ofstream csv(dir / "data" / "train.csv", std::ios::app);
     csv << "synth_0001.jpg,1 4 2 3,288,192,6\n";
   }
-  result = run_fashionseg("prepare --imaterialist " + shell_quote((dir / "data").string()) + " -o " +
-                          shell_quote((dir / "out").string()));
+  result = run_fashionseg("prepare --imaterialist " + shell_quote((dir / "data").string()) +
+                          " -o " + shell_quote((dir / "out").string()));
   EXPECT_EQ(result.exit_code, 3) << result.output;
   EXPECT_NE(result.output.find("ImageId synth_0001.jpg"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("overlaps"), std::string::npos) << result.output;
   EXPECT_FALSE(fs::exists(dir / "out" / "index.csv"));
 
-  result = run_fashionseg("prepare --imaterialist " + shell_quote((dir / "data").string()) + " -o " +
-                          shell_quote((dir / "out2").string()) + " --label-space nonsense");
+  result =
+      run_fashionseg("prepare --imaterialist " + shell_quote((dir / "data").string()) + " -o " +
+                     shell_quote((dir / "out2").string()) + " --label-space nonsense");
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_NE(result.output.find("unknown label space"), std::string::npos) << result.output;
 }

@@ -22,7 +22,8 @@ TEST(CcpImat, PrepareReproducesTheReferenceMasks) {
   PrepareOptions options;
   options.output_dir = out.path();
   NullProgress progress;
-  const auto summary = prepare_dataset(*source, make_all_label_space(source->taxonomy()), options, progress);
+  const auto summary =
+      prepare_dataset(*source, make_all_label_space(source->taxonomy()), options, progress);
   size_t compared = 0;
   for (const auto& entry : fs::directory_iterator(*dir / "masks")) {
     const cv::Mat expected = read_label_mask(entry.path());
