@@ -4,10 +4,13 @@
 #include <fstream>
 
 #include "data_test_support.h"
+#include "fashionseg/class_stats.h"
+#include "fashionseg/coco.h"
 #include "fashionseg/dataset_index.h"
 #include "fashionseg/files.h"
 #include "fashionseg/image_io.h"
 #include "fashionseg/imaterialist.h"
+#include "fashionseg/mask_folder.h"
 #include "fashionseg/prepare.h"
 #include "fashionseg/synth.h"
 
@@ -181,6 +184,55 @@ TEST(DatasetIndex, MissingFolderAndBadRowsAreClearErrors) {
       << "image_id,image,mask,split,width,height\nx.jpg,/x.jpg,masks/x.png,test,4,6\n";
   expect_error([&] { read_prepared_dataset(dir.path()); },
                {"index.csv:2", "ImageId x.jpg", "split 'test'"});
+}
+
+}  // namespace
+}  // namespace fashionseg
+
+namespace fashionseg {
+namespace {
+
+PrepareSummary prepare_into(const DatasetSource& source, const LabelSpace& labels,
+                            const std::filesystem::path& out) {
+  PrepareOptions options;
+  options.output_dir = out;
+  NullProgress progress;
+  return prepare_dataset(source, labels, options, progress);
+}
+
+TEST(Prepare, CocoSourceWithMainLabelSpaceCountsIgnoredPixels) {
+  test::TempDir dir;
+  const auto source =
+      open_coco(test::fixture("coco") / "coco.json", test::fixture("coco") / "images");
+  prepare_into(*source, make_main_label_space(source->taxonomy(), true), dir / "out");
+  // p1: the sleeve (3 px) becomes ignore, shirt and pants keep values 1 and 7.
+  EXPECT_TRUE(test::same_mask(read_label_mask(dir / "out" / "masks" / "p1.png"),
+                              test::mask_of({{1, 1, 1, 1},
+                                             {255, 1, 1, 1},
+                                             {255, 1, 1, 1},
+                                             {255, 7, 7, 1},
+                                             {0, 7, 7, 0},
+                                             {0, 7, 7, 0}})));
+  const auto stats = read_class_statistics(dir / "out" / "stats.json");
+  EXPECT_EQ(stats.label_space, "main-parts-ignored");
+  EXPECT_EQ(stats.ignored_pixels, 3u);
+  EXPECT_EQ(stats.labelled_pixels, 48u - 3u);
+  EXPECT_EQ(stats.pixels[25], 24u);  // p2: the bag covers the photo
+  EXPECT_EQ(read_prepared_dataset(dir / "out").class_names.size(), 28u);
+}
+
+TEST(Prepare, MaskFoldersKeepTheirValuesAndClassNames) {
+  test::TempDir dir;
+  const auto folders = test::fixture("folders");
+  const auto source =
+      open_mask_folders(folders / "images", folders / "masks", folders / "classes.txt");
+  prepare_into(*source, make_identity_label_space(source->semantic_class_names()), dir / "out");
+  EXPECT_TRUE(test::same_mask(read_label_mask(dir / "out" / "masks" / "p1.png"),
+                              read_label_mask(folders / "masks" / "p1.png")));
+  const auto dataset = read_prepared_dataset(dir / "out");
+  EXPECT_EQ(dataset.class_names,
+            (std::vector<std::string>{"background", "shirt", "pants", "sleeve"}));
+  EXPECT_EQ(dataset.train.size() + dataset.val.size(), 2u);
 }
 
 }  // namespace

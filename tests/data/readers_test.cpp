@@ -42,6 +42,24 @@ TEST(Csv, ParsesQuotedFields) {
                {"x.csv:3", "after the closing quote"});
 }
 
+TEST(Csv, ScanFindsRecordOffsetsLinesAndFirstFields) {
+  test::TempDir dir;
+  // A quoted field spanning two lines, CRLF ends, a blank line, no final newline.
+  write_text(dir / "x.csv", "id,text\r\n\"a,1\",\"two\nlines\"\r\n\r\nb,plain");
+  std::vector<CsvRecordRef> refs;
+  std::vector<std::string> ids;
+  scan_csv_records(dir / "x.csv", [&](const CsvRecordRef& ref, std::string_view first) {
+    refs.push_back(ref);
+    ids.emplace_back(first);
+  });
+  ASSERT_EQ(refs.size(), 3u);
+  EXPECT_EQ(ids, (std::vector<std::string>{"id", "a,1", "b"}));
+  EXPECT_EQ(refs[1].line, 2u);
+  EXPECT_EQ(refs[2].line, 5u);
+  EXPECT_EQ(read_csv_record(dir / "x.csv", refs[1]), "\"a,1\",\"two\nlines\"");
+  EXPECT_EQ(read_csv_record(dir / "x.csv", refs[2]), "b,plain");
+}
+
 TEST(Imaterialist2019, ReadsRowsPerPhotoWithAttributes) {
   const auto source = open_imaterialist(ImaterialistPaths::in_folder(fixture("imat2019")));
   EXPECT_EQ(imaterialist_edition(*source), ImaterialistEdition::k2019);
