@@ -201,7 +201,13 @@ LabelSpace make_label_space(const std::string& spec, const Taxonomy& taxonomy,
     return make_all_label_space(taxonomy);
   }
   if (spec == "main") return make_main_label_space(taxonomy, parts_to_ignore);
-  if (fs::is_regular_file(spec)) return read_label_space_file(spec, taxonomy);
+  if (fs::is_regular_file(spec)) {
+    if (parts_to_ignore) {
+      throw_config_error("--parts-ignore only applies to --label-space main",
+                         "list the parts under 'ignore' in the merge file");
+    }
+    return read_label_space_file(spec, taxonomy);
+  }
   throw_config_error("unknown label space '" + spec + "'",
                      "use 'all', 'main' or the path of a YAML/JSON merge file");
 }
