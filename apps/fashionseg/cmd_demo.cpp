@@ -14,7 +14,8 @@
 namespace fashionseg::cli {
 
 Command add_demo_command(CLI::App& root, const GlobalOptions& global) {
-  CLI::App* app = root.add_subcommand("demo", "Synthesize a small dataset, prepare it and show its statistics");
+  CLI::App* app =
+      root.add_subcommand("demo", "Synthesize a small dataset, prepare it and show its statistics");
   auto output = std::make_shared<std::string>("out/demo");
   app->add_option("-o,--output", *output, "Demo folder")->capture_default_str();
   return {app, [output, &global] {
@@ -23,8 +24,8 @@ Command add_demo_command(CLI::App& root, const GlobalOptions& global) {
             synth.output_dir = root_dir / "data";
             synth.threads = global.threads;
             const SynthSummary made = write_synthetic_imaterialist(synth);
-            std::cout << "synthesized " << made.photos << " photos (" << made.instances << " instances) in "
-                      << synth.output_dir.string() << "\n";
+            std::cout << "synthesized " << made.photos << " photos (" << made.instances
+                      << " instances) in " << synth.output_dir.string() << "\n";
             const auto source = open_imaterialist(ImaterialistPaths::in_folder(synth.output_dir));
             const LabelSpace labels = make_all_label_space(source->taxonomy());
             PrepareOptions options;
@@ -37,8 +38,8 @@ Command add_demo_command(CLI::App& root, const GlobalOptions& global) {
             std::cout << format_class_table(stats);
             const auto chart = options.output_dir / "class_frequencies.png";
             write_png(chart, draw_class_chart(stats), true);
-            std::cout << "prepared " << summary.photos << " photos: train " << summary.train << ", val "
-                      << summary.val << "\n"
+            std::cout << "prepared " << summary.photos << " photos: train " << summary.train
+                      << ", val " << summary.val << "\n"
                       << "photos:  " << (synth.output_dir / "train").string() << "\n"
                       << "masks:   " << (options.output_dir / "masks").string() << "\n"
                       << "index:   " << (options.output_dir / "index.csv").string() << "\n"

@@ -21,7 +21,8 @@ struct PrepareArguments {
 };
 
 std::unique_ptr<DatasetSource> open_source(const PrepareArguments& args) {
-  const int chosen = int(!args.imaterialist.empty()) + int(!args.coco.empty()) + int(!args.masks.empty());
+  const int chosen =
+      int(!args.imaterialist.empty()) + int(!args.coco.empty()) + int(!args.masks.empty());
   if (chosen != 1) {
     throw_config_error("choose exactly one input: --imaterialist DIR, --coco FILE or --masks DIR");
   }
@@ -52,9 +53,10 @@ void run_prepare(const PrepareArguments& args, const GlobalOptions& global) {
   if (!folder_classes.empty() && args.label_space != "all") {
     throw_config_error("image/mask folders keep their class list; --label-space does not apply");
   }
-  const LabelSpace labels = folder_classes.empty()
-                                ? make_label_space(args.label_space, source->taxonomy(), args.parts_ignore)
-                                : make_identity_label_space(folder_classes);
+  const LabelSpace labels =
+      folder_classes.empty()
+          ? make_label_space(args.label_space, source->taxonomy(), args.parts_ignore)
+          : make_identity_label_space(folder_classes);
   PrepareOptions options;
   options.output_dir = args.output;
   options.overlap = parse_overlap_policy(args.overlap);
@@ -66,36 +68,47 @@ void run_prepare(const PrepareArguments& args, const GlobalOptions& global) {
             << "label space: " << labels.name() << " (" << labels.class_count() << " classes)\n";
   TerminalProgress progress;
   const PrepareSummary summary = prepare_dataset(*source, labels, options, progress);
-  std::cout << "prepared " << summary.photos << " photos (" << summary.masks_written << " masks written, "
-            << summary.masks_kept << " kept from an earlier run): train " << summary.train << ", val "
-            << summary.val << "; subsets " << summary.subset_a << " + " << summary.subset_b << "\n"
-            << "outputs in " << args.output << ": masks/, index.csv, classes.json, stats.json, subsets/\n";
+  std::cout << "prepared " << summary.photos << " photos (" << summary.masks_written
+            << " masks written, " << summary.masks_kept << " kept from an earlier run): train "
+            << summary.train << ", val " << summary.val << "; subsets " << summary.subset_a << " + "
+            << summary.subset_b << "\n"
+            << "outputs in " << args.output
+            << ": masks/, index.csv, classes.json, stats.json, subsets/\n";
 }
 
 }  // namespace
 
 Command add_prepare_command(CLI::App& root, const GlobalOptions& global) {
   CLI::App* app = root.add_subcommand(
-      "prepare", "Turn a dataset into one mask per photo plus index, classes, statistics and splits");
+      "prepare",
+      "Turn a dataset into one mask per photo plus index, classes, statistics and splits");
   auto args = std::make_shared<PrepareArguments>();
   app->add_option("--imaterialist", args->imaterialist,
                   "iMaterialist folder: train.csv, label_descriptions.json, train/ (2019 or 2020)");
   app->add_option("--coco", args->coco, "COCO / Fashionpedia JSON file (needs --images)");
-  app->add_option("--masks", args->masks, "Folder of PNG label masks named like the photos (needs --images, --classes)");
+  app->add_option("--masks", args->masks,
+                  "Folder of PNG label masks named like the photos (needs --images, --classes)");
   app->add_option("--images", args->images, "Folder of photos (overrides the iMaterialist train/)");
   app->add_option("--csv", args->csv, "iMaterialist train.csv (overrides the folder's)");
-  app->add_option("--labels", args->labels, "iMaterialist label_descriptions.json (overrides the folder's)");
-  app->add_option("--classes", args->classes, "Class list for --masks: one name per line, line 1 = value 0");
+  app->add_option("--labels", args->labels,
+                  "iMaterialist label_descriptions.json (overrides the folder's)");
+  app->add_option("--classes", args->classes,
+                  "Class list for --masks: one name per line, line 1 = value 0");
   app->add_option("-o,--output", args->output, "Output folder")->required();
-  app->add_option("--label-space", args->label_space, "all, main, or a YAML/JSON merge file")->capture_default_str();
-  app->add_flag("--parts-ignore", args->parts_ignore, "With --label-space main: garment parts -> 255 (ignore)");
-  app->add_option("--overlap", args->overlap, "Overlap policy")->capture_default_str()
+  app->add_option("--label-space", args->label_space, "all, main, or a YAML/JSON merge file")
+      ->capture_default_str();
+  app->add_flag("--parts-ignore", args->parts_ignore,
+                "With --label-space main: garment parts -> 255 (ignore)");
+  app->add_option("--overlap", args->overlap, "Overlap policy")
+      ->capture_default_str()
       ->check(CLI::IsMember({"smallest-on-top", "largest-on-top", "file-order"}));
-  app->add_option("--val-fraction", args->val_fraction, "Share of photos in the validation split")->capture_default_str()
+  app->add_option("--val-fraction", args->val_fraction, "Share of photos in the validation split")
+      ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
   app->add_option("--seed", args->seed, "Seed of the split and subsets")->capture_default_str();
   app->add_flag("--overwrite", args->overwrite, "Delete existing masks instead of resuming");
-  app->add_flag("--no-size-check", args->no_size_check, "Do not compare declared sizes with the image headers");
+  app->add_flag("--no-size-check", args->no_size_check,
+                "Do not compare declared sizes with the image headers");
   return {app, [args, &global] { run_prepare(*args, global); }};
 }
 

@@ -46,7 +46,8 @@ void TerminalProgress::advance(size_t units, const std::string& status) {
       draw(false);
     }
   } else if (total_ > 0 && done_ * 100 >= next_log_percent_ * total_) {
-    while (done_ * 100 >= next_log_percent_ * total_ && next_log_percent_ <= 100) next_log_percent_ += 10;
+    while (done_ * 100 >= next_log_percent_ * total_ && next_log_percent_ <= 100)
+      next_log_percent_ += 10;
     draw(false);
   }
 }
@@ -63,7 +64,8 @@ void TerminalProgress::draw(bool final_line) {
   const double eta = rate > 0 && total_ > done_ ? double(total_ - done_) / rate : 0.0;
   char counts[96];
   if (total_ > 0) {
-    std::snprintf(counts, sizeof(counts), "%zu/%zu %3.0f%%", done_, total_, 100.0 * double(done_) / double(total_));
+    std::snprintf(counts, sizeof(counts), "%zu/%zu %3.0f%%", done_, total_,
+                  100.0 * double(done_) / double(total_));
   } else {
     std::snprintf(counts, sizeof(counts), "%zu", done_);
   }
@@ -75,14 +77,15 @@ void TerminalProgress::draw(bool final_line) {
     if (total_ > 0) {
       const int width = 30;
       const int filled = int(width * double(done_) / double(total_));
-      bar = "[" + std::string(size_t(filled), '#') + std::string(size_t(width - filled), '.') + "] ";
+      bar =
+          "[" + std::string(size_t(filled), '#') + std::string(size_t(width - filled), '.') + "] ";
     }
     std::fprintf(stderr, "\r\033[K%s %s%s %s%s%s", label_.c_str(), bar.c_str(), counts, timing,
                  status_.empty() ? "" : "  ", status_.c_str());
     if (final_line) std::fprintf(stderr, "\n");
   } else {
-    std::fprintf(stderr, "%s: %s %s%s%s\n", label_.c_str(), counts, timing, status_.empty() ? "" : "  ",
-                 status_.c_str());
+    std::fprintf(stderr, "%s: %s %s%s%s\n", label_.c_str(), counts, timing,
+                 status_.empty() ? "" : "  ", status_.c_str());
   }
   std::fflush(stderr);
 }

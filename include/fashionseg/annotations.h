@@ -52,11 +52,11 @@ struct Instance {
 
 /// Everything known about one photo.
 struct PhotoAnnotations {
-  std::string image_id;                ///< e.g. "00a1.jpg" (iMaterialist) or a file name
-  std::filesystem::path image_path;    ///< the photo on disk
-  int width = 0;                       ///< pixels, as declared by the annotations
+  std::string image_id;              ///< e.g. "00a1.jpg" (iMaterialist) or a file name
+  std::filesystem::path image_path;  ///< the photo on disk
+  int width = 0;                     ///< pixels, as declared by the annotations
   int height = 0;
-  std::vector<Instance> instances;     ///< in file order
+  std::vector<Instance> instances;  ///< in file order
   /// Set by mask-folder sources instead of instances: a ready semantic mask (CV_8UC1) whose
   /// values are already class indices of the source's class list (255 = ignore).
   cv::Mat semantic_mask;

@@ -21,11 +21,11 @@ struct ClassStatistics {
   std::string label_space;
   std::vector<std::string> class_names;
   size_t photo_count = 0;
-  uint64_t labelled_pixels = 0;           ///< all pixels except ignore (255)
+  uint64_t labelled_pixels = 0;  ///< all pixels except ignore (255)
   uint64_t ignored_pixels = 0;
-  std::vector<uint64_t> pixels;           ///< per class
-  std::vector<uint64_t> photos;           ///< photos containing the class
-  std::vector<double> pixel_share;        ///< pixels / labelled_pixels
+  std::vector<uint64_t> pixels;     ///< per class
+  std::vector<uint64_t> photos;     ///< photos containing the class
+  std::vector<double> pixel_share;  ///< pixels / labelled_pixels
   std::vector<double> inverse_frequency;
   std::vector<double> median_frequency;
   std::vector<double> enet;

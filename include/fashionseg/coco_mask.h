@@ -29,16 +29,14 @@ std::vector<RleRun> runs_from_coco_counts(const std::vector<uint32_t>& counts, i
 
 /// Converts foreground runs of a height x width mask into COCO counts (first count is
 /// background, possibly 0; trailing background included so the counts sum to h*w).
-std::vector<uint32_t> coco_counts_from_runs(const std::vector<RleRun>& runs, int height,
-                                            int width);
+std::vector<uint32_t> coco_counts_from_runs(const std::vector<RleRun>& runs, int height, int width);
 
 /// Rasterizes COCO polygons ([x0,y0,x1,y1,...] in pixel coordinates whose pixel i spans
 /// [i, i+1)) into foreground runs of a height x width mask; several polygons are united.
-/// A pixel is foreground when its centre lies inside (cv::fillPoly on coordinates shifted by
-/// half a pixel, 1/16 pixel precision), which follows pycocotools' rule closely (exact on
-/// axis-aligned boxes). Throws Error(kInput) for an odd number of coordinates, fewer than 3
-/// points or non-finite coordinates.
-std::vector<RleRun> rasterize_polygons(const std::vector<std::vector<double>>& polygons,
-                                       int height, int width, const Location& where = {});
+/// A pixel is foreground when its centre lies inside (even-odd rule per polygon), which
+/// follows pycocotools' rule closely (exact on axis-aligned boxes). Throws Error(kInput) for an odd
+/// number of coordinates, fewer than 3 points or non-finite coordinates.
+std::vector<RleRun> rasterize_polygons(const std::vector<std::vector<double>>& polygons, int height,
+                                       int width, const Location& where = {});
 
 }  // namespace fashionseg

@@ -25,7 +25,8 @@ class LabelSpace {
  public:
   /// `class_names[v]` names mask value v (index 0 = "background"); `mapping` sends category
   /// ids to values < class_names.size() or kIgnoreValue. Throws Error(kInternal) otherwise.
-  LabelSpace(std::string name, std::vector<std::string> class_names, std::map<int, uint8_t> mapping);
+  LabelSpace(std::string name, std::vector<std::string> class_names,
+             std::map<int, uint8_t> mapping);
 
   /// e.g. "all", "main", "main-parts-ignored" or the merge file's name.
   const std::string& name() const { return name_; }
@@ -59,6 +60,7 @@ LabelSpace read_label_space_file(const std::filesystem::path& path, const Taxono
 LabelSpace make_identity_label_space(const std::vector<std::string>& class_names);
 
 /// "all", "main" or a path to a merge file. Error(kConfig) listing the choices otherwise.
-LabelSpace make_label_space(const std::string& spec, const Taxonomy& taxonomy, bool parts_to_ignore);
+LabelSpace make_label_space(const std::string& spec, const Taxonomy& taxonomy,
+                            bool parts_to_ignore);
 
 }  // namespace fashionseg

@@ -39,8 +39,7 @@ size_t decode_kaggle_rle_into(std::string_view text, int height, int width, uint
                               uint8_t* column_major, const Location& where);
 
 /// Decodes to a row-major binary mask (CV_8UC1, height x width, 1 = foreground).
-cv::Mat decode_kaggle_rle(std::string_view text, int height, int width,
-                          const Location& where = {});
+cv::Mat decode_kaggle_rle(std::string_view text, int height, int width, const Location& where = {});
 
 /// Encodes runs as Kaggle RLE text (1-based starts, single spaces, no trailing space).
 std::string format_kaggle_rle(const std::vector<RleRun>& runs);

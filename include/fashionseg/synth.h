@@ -16,11 +16,11 @@ namespace fashionseg {
 /// Settings of the synthetic dataset.
 struct SynthOptions {
   std::filesystem::path output_dir;
-  size_t count = 24;   ///< photos
-  int width = 192;     ///< pixels
+  size_t count = 24;  ///< photos
+  int width = 192;    ///< pixels
   int height = 288;
   uint64_t seed = 1;
-  int threads = 0;     ///< 0 = all cores
+  int threads = 0;  ///< 0 = all cores
 };
 
 /// What was written.

@@ -33,7 +33,8 @@ ClassStatistics compute_class_statistics(const std::string& label_space,
   std::vector<uint64_t> pixels_of_photos_with(classes, 0);
   std::vector<double> complement_sum(classes, 0.0);
   for (const PhotoHistogram& photo : photos) {
-    if (photo.pixels.size() != classes) throw Error(ErrorKind::kInternal, "histogram size mismatch");
+    if (photo.pixels.size() != classes)
+      throw Error(ErrorKind::kInternal, "histogram size mismatch");
     uint64_t labelled = 0;
     for (uint64_t count : photo.pixels) labelled += count;
     stats.labelled_pixels += labelled;
@@ -121,7 +122,8 @@ ClassStatistics read_class_statistics(const std::filesystem::path& path) {
       stats.mean_complement.push_back(weights.at("mean_complement").get<double>());
     }
   } catch (const nlohmann::json::exception& e) {
-    throw_input_error(std::string("malformed stats file: ") + e.what(), Location{path.string(), 0, ""});
+    throw_input_error(std::string("malformed stats file: ") + e.what(),
+                      Location{path.string(), 0, ""});
   }
   return stats;
 }

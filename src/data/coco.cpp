@@ -57,7 +57,8 @@ class CocoSource final : public DatasetSource {
         throw_input_error("needs a string 'file_name'", where);
       }
       image.file_name = entry["file_name"].get<std::string>();
-      if (image.width <= 0 || image.height <= 0) throw_input_error("non-positive width/height", where);
+      if (image.width <= 0 || image.height <= 0)
+        throw_input_error("non-positive width/height", where);
       if (!image_index.emplace(image.id, images_.size()).second) {
         throw_input_error("duplicate image id " + std::to_string(image.id), where);
       }
@@ -137,7 +138,8 @@ class CocoSource final : public DatasetSource {
       const Location where{file_, 0, "categories[" + std::to_string(i) + "]"};
       Category category;
       category.id = int(required_integer(entry, "id", where));
-      if (!entry.contains("name") || !entry["name"].is_string()) throw_input_error("needs a 'name'", where);
+      if (!entry.contains("name") || !entry["name"].is_string())
+        throw_input_error("needs a 'name'", where);
       category.name = entry["name"].get<std::string>();
       if (entry.contains("supercategory") && entry["supercategory"].is_string()) {
         category.supercategory = entry["supercategory"].get<std::string>();
@@ -151,7 +153,8 @@ class CocoSource final : public DatasetSource {
         const Location where{file_, 0, "attributes[" + std::to_string(i) + "]"};
         Attribute attribute;
         attribute.id = int(required_integer(entry, "id", where));
-        if (entry.contains("name") && entry["name"].is_string()) attribute.name = entry["name"].get<std::string>();
+        if (entry.contains("name") && entry["name"].is_string())
+          attribute.name = entry["name"].get<std::string>();
         if (entry.contains("supercategory") && entry["supercategory"].is_string()) {
           attribute.supercategory = entry["supercategory"].get<std::string>();
         }
@@ -169,9 +172,11 @@ class CocoSource final : public DatasetSource {
     instance.where = where;
     instance.category_id = int(entry["category_id"].get<int64_t>());
     if (entry.contains("attribute_ids")) {
-      if (!entry["attribute_ids"].is_array()) throw_input_error("'attribute_ids' is not a list", where);
+      if (!entry["attribute_ids"].is_array())
+        throw_input_error("'attribute_ids' is not a list", where);
       for (const json& id : entry["attribute_ids"]) {
-        if (!id.is_number_integer()) throw_input_error("'attribute_ids' holds a non-integer", where);
+        if (!id.is_number_integer())
+          throw_input_error("'attribute_ids' holds a non-integer", where);
         const int attribute = id.get<int>();
         if (!taxonomy_.attributes.empty() && !taxonomy_.find_attribute(attribute)) {
           throw_input_error("unknown attribute id " + std::to_string(attribute), where);
@@ -205,8 +210,8 @@ class CocoSource final : public DatasetSource {
       const int height = size[0].get<int>(), width = size[1].get<int>();
       if (height != image.height || width != image.width) {
         throw_input_error("RLE size [" + std::to_string(height) + ", " + std::to_string(width) +
-                              "] differs from the image's [" + std::to_string(image.height) +
-                              ", " + std::to_string(image.width) + "]",
+                              "] differs from the image's [" + std::to_string(image.height) + ", " +
+                              std::to_string(image.width) + "]",
                           where);
       }
       std::vector<uint32_t> counts;

@@ -2,7 +2,9 @@
 
 #include <cmath>
 
-#include <opencv2/imgproc.hpp>
+#include <algorithm>
+
+#include <opencv2/core.hpp>
 
 namespace fashionseg {
 
@@ -33,8 +35,8 @@ std::vector<uint32_t> coco_counts_from_string(std::string_view text, const Locat
     }
     if (counts.size() > 2) value += int64_t(counts[counts.size() - 2]);
     if (value < 0 || value > int64_t(UINT32_MAX)) {
-      throw_input_error("compressed RLE decodes to count " + std::to_string(value) +
-                            " at count " + std::to_string(counts.size() + 1),
+      throw_input_error("compressed RLE decodes to count " + std::to_string(value) + " at count " +
+                            std::to_string(counts.size() + 1),
                         where);
     }
     counts.push_back(uint32_t(value));
@@ -91,37 +93,56 @@ std::vector<uint32_t> coco_counts_from_runs(const std::vector<RleRun>& runs, int
   return counts;
 }
 
-std::vector<RleRun> rasterize_polygons(const std::vector<std::vector<double>>& polygons,
-                                       int height, int width, const Location& where) {
-  constexpr int kShift = 4;  // 1/16 pixel precision
-  constexpr double kScale = 1 << kShift;
-  std::vector<std::vector<cv::Point>> contours;
+std::vector<RleRun> rasterize_polygons(const std::vector<std::vector<double>>& polygons, int height,
+                                       int width, const Location& where) {
+  // A scanline fill sampling pixel centres (x + 0.5, y + 0.5), even-odd inside each polygon,
+  // polygons united. cv::fillPoly was the first choice, but it fills every pixel an edge
+  // touches, which grows each box by a pixel; pycocotools samples (close to) pixel centres.
+  cv::Mat mask = cv::Mat::zeros(height, width, CV_8UC1);
+  std::vector<double> crossings;
   for (size_t k = 0; k < polygons.size(); ++k) {
     const auto& polygon = polygons[k];
     const std::string which = "polygon " + std::to_string(k + 1);
     if (polygon.size() % 2 != 0) {
-      throw_input_error(which + " has an odd number of coordinates (" +
-                            std::to_string(polygon.size()) + ")",
-                        where);
+      throw_input_error(
+          which + " has an odd number of coordinates (" + std::to_string(polygon.size()) + ")",
+          where);
     }
-    if (polygon.size() < 6) {
-      throw_input_error(which + " has fewer than 3 points", where);
-    }
-    std::vector<cv::Point> points;
-    for (size_t i = 0; i < polygon.size(); i += 2) {
-      const double x = polygon[i], y = polygon[i + 1];
-      if (!std::isfinite(x) || !std::isfinite(y) || std::abs(x) > 1e6 || std::abs(y) > 1e6) {
+    if (polygon.size() < 6) throw_input_error(which + " has fewer than 3 points", where);
+    double y_min = polygon[1], y_max = polygon[1];
+    for (size_t i = 0; i < polygon.size(); ++i) {
+      if (!std::isfinite(polygon[i]) || std::abs(polygon[i]) > 1e7) {
         throw_input_error(which + " has an invalid coordinate", where);
       }
-      // Pixel centres sit at i + 0.5; shifting by -0.5 puts them on the integer grid that
-      // fillPoly samples.
-      points.emplace_back(int(std::lround((x - 0.5) * kScale)),
-                          int(std::lround((y - 0.5) * kScale)));
+      if (i % 2 == 1) {
+        y_min = std::min(y_min, polygon[i]);
+        y_max = std::max(y_max, polygon[i]);
+      }
     }
-    contours.push_back(std::move(points));
+    const size_t points = polygon.size() / 2;
+    const int first_row = std::max(0, int(std::floor(y_min)));
+    const int last_row = std::min(height - 1, int(std::ceil(y_max)));
+    for (int y = first_row; y <= last_row; ++y) {
+      const double yc = y + 0.5;
+      crossings.clear();
+      for (size_t i = 0; i < points; ++i) {
+        const size_t j = (i + 1) % points;
+        const double xa = polygon[2 * i], ya = polygon[2 * i + 1];
+        const double xb = polygon[2 * j], yb = polygon[2 * j + 1];
+        if ((ya <= yc && yc < yb) || (yb <= yc && yc < ya)) {
+          crossings.push_back(xa + (yc - ya) * (xb - xa) / (yb - ya));
+        }
+      }
+      std::sort(crossings.begin(), crossings.end());
+      uint8_t* row = mask.ptr<uint8_t>(y);
+      for (size_t c = 0; c + 1 < crossings.size(); c += 2) {
+        // Pixels whose centre x + 0.5 lies in [left, right).
+        const int from = std::max(0, int(std::ceil(crossings[c] - 0.5)));
+        const int to = std::min(width, int(std::ceil(crossings[c + 1] - 0.5)));
+        for (int x = from; x < to; ++x) row[x] = 1;
+      }
+    }
   }
-  cv::Mat mask = cv::Mat::zeros(height, width, CV_8UC1);
-  if (!contours.empty()) cv::fillPoly(mask, contours, cv::Scalar(1), cv::LINE_8, kShift);
   return mask_to_runs(mask);
 }
 

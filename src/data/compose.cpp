@@ -26,7 +26,8 @@ std::string overlap_policy_name(OverlapPolicy policy) {
   return "?";
 }
 
-cv::Mat compose_mask(const PhotoAnnotations& photo, const LabelSpace& labels, OverlapPolicy policy) {
+cv::Mat compose_mask(const PhotoAnnotations& photo, const LabelSpace& labels,
+                     OverlapPolicy policy) {
   if (!photo.semantic_mask.empty()) {
     cv::Mat lut(1, 256, CV_8UC1, cv::Scalar(kIgnoreValue));
     for (const auto& [id, value] : labels.mapping()) {
@@ -42,9 +43,11 @@ cv::Mat compose_mask(const PhotoAnnotations& photo, const LabelSpace& labels, Ov
   std::vector<size_t> areas(order.size());
   for (size_t i = 0; i < order.size(); ++i) areas[i] = photo.instances[i].area();
   if (policy == OverlapPolicy::kSmallestOnTop) {
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return areas[a] > areas[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return areas[a] > areas[b]; });
   } else if (policy == OverlapPolicy::kLargestOnTop) {
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return areas[a] < areas[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return areas[a] < areas[b]; });
   }
   // Runs are column-major: paint a transposed buffer with contiguous memsets, transpose once.
   cv::Mat column_major = cv::Mat::zeros(photo.width, photo.height, CV_8UC1);

@@ -65,11 +65,13 @@ std::vector<std::string> parse_csv_record(std::string_view record, const Locatio
         }
         field += record[i++];
       }
-      if (!closed) throw_input_error("CSV: unterminated quoted field " + std::to_string(fields.size() + 1), where);
-      if (i < record.size() && record[i] != ',') {
-        throw_input_error("CSV: text after the closing quote of field " +
-                              std::to_string(fields.size() + 1),
+      if (!closed)
+        throw_input_error("CSV: unterminated quoted field " + std::to_string(fields.size() + 1),
                           where);
+      if (i < record.size() && record[i] != ',') {
+        throw_input_error(
+            "CSV: text after the closing quote of field " + std::to_string(fields.size() + 1),
+            where);
       }
     } else {
       const size_t comma = record.find(',', i);
@@ -151,7 +153,8 @@ void scan_csv_records(const std::filesystem::path& path,
     offset += uint64_t(n);
   }
   if (in_quotes) {
-    throw_input_error("CSV: quoted field is never closed", Location{path.string(), record_line, ""});
+    throw_input_error("CSV: quoted field is never closed",
+                      Location{path.string(), record_line, ""});
   }
   if (offset > record_start) end_record(offset);
 }
@@ -161,8 +164,8 @@ std::string read_csv_record(const std::filesystem::path& path, const CsvRecordRe
   std::string bytes(ref.length, '\0');
   size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = ::pread(fd.get(), bytes.data() + done, bytes.size() - done,
-                              off_t(ref.offset + done));
+    const ssize_t n =
+        ::pread(fd.get(), bytes.data() + done, bytes.size() - done, off_t(ref.offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
       throw_io_error("cannot read", path.string());

@@ -25,7 +25,8 @@ PreparedDataset read_prepared_dataset(const fs::path& dir) {
   const fs::path index_path = dir / "index.csv";
   for (const fs::path& needed : {classes_path, index_path}) {
     if (!fs::is_regular_file(needed)) {
-      throw Error(ErrorKind::kNotFound, "not a prepared dataset: missing " + needed.filename().string(),
+      throw Error(ErrorKind::kNotFound,
+                  "not a prepared dataset: missing " + needed.filename().string(),
                   Location{dir.string(), 0, ""}, "run `fashionseg prepare` first");
     }
   }
@@ -35,7 +36,8 @@ PreparedDataset read_prepared_dataset(const fs::path& dir) {
     dataset.class_names = json.at("classes").get<std::vector<std::string>>();
     if (json.contains("ignore_value")) dataset.ignore_value = json["ignore_value"].get<int>();
   } catch (const nlohmann::json::exception& e) {
-    throw_input_error(std::string("malformed classes.json: ") + e.what(), Location{classes_path.string(), 0, ""});
+    throw_input_error(std::string("malformed classes.json: ") + e.what(),
+                      Location{classes_path.string(), 0, ""});
   }
   const std::string text = read_file(index_path);
   size_t begin = 0, line = 0;
@@ -53,7 +55,8 @@ PreparedDataset read_prepared_dataset(const fs::path& dir) {
     if (column.empty()) {
       for (size_t k = 0; k < fields.size(); ++k) column[fields[k]] = k;
       for (const char* name : required) {
-        if (!column.count(name)) throw_input_error(std::string("index.csv lacks column '") + name + "'", where);
+        if (!column.count(name))
+          throw_input_error(std::string("index.csv lacks column '") + name + "'", where);
       }
       continue;
     }

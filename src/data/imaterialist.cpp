@@ -23,10 +23,12 @@ bool parse_int(std::string_view text, int& value) {
 }
 
 template <typename Item>
-std::vector<Item> read_entries(const nlohmann::json& json, const char* key, const std::string& file) {
+std::vector<Item> read_entries(const nlohmann::json& json, const char* key,
+                               const std::string& file) {
   std::vector<Item> items;
   if (!json.contains(key)) return items;
-  if (!json[key].is_array()) throw_input_error(std::string("'") + key + "' is not a list", {file, 0, ""});
+  if (!json[key].is_array())
+    throw_input_error(std::string("'") + key + "' is not a list", {file, 0, ""});
   std::set<int> seen;
   for (size_t i = 0; i < json[key].size(); ++i) {
     const auto& entry = json[key][i];
@@ -41,7 +43,8 @@ std::vector<Item> read_entries(const nlohmann::json& json, const char* key, cons
     if (entry.contains("supercategory") && entry["supercategory"].is_string()) {
       item.supercategory = entry["supercategory"].get<std::string>();
     }
-    if (!seen.insert(item.id).second) throw_input_error("duplicate id " + std::to_string(item.id), where);
+    if (!seen.insert(item.id).second)
+      throw_input_error("duplicate id " + std::to_string(item.id), where);
     items.push_back(std::move(item));
   }
   return items;
@@ -78,8 +81,8 @@ class ImaterialistSource final : public DatasetSource {
   }
 
   std::string description() const override {
-    return std::string("iMaterialist ") + (edition_ == ImaterialistEdition::k2019 ? "2019" : "2020") +
-           " " + csv_name_;
+    return std::string("iMaterialist ") +
+           (edition_ == ImaterialistEdition::k2019 ? "2019" : "2020") + " " + csv_name_;
   }
   const Taxonomy& taxonomy() const override { return taxonomy_; }
   size_t photo_count() const override { return photos_.size(); }
@@ -101,7 +104,8 @@ class ImaterialistSource final : public DatasetSource {
       }
       int height = 0, width = 0;
       if (!parse_int(fields[height_column_], height) || height <= 0) {
-        throw_input_error("Height '" + fields[height_column_] + "' is not a positive integer", where);
+        throw_input_error("Height '" + fields[height_column_] + "' is not a positive integer",
+                          where);
       }
       if (!parse_int(fields[width_column_], width) || width <= 0) {
         throw_input_error("Width '" + fields[width_column_] + "' is not a positive integer", where);
@@ -112,7 +116,8 @@ class ImaterialistSource final : public DatasetSource {
       } else if (height != result.height || width != result.width) {
         throw_input_error("size " + std::to_string(width) + "x" + std::to_string(height) +
                               " differs from the photo's earlier rows (" +
-                              std::to_string(result.width) + "x" + std::to_string(result.height) + ")",
+                              std::to_string(result.width) + "x" + std::to_string(result.height) +
+                              ")",
                           where);
       }
       Instance instance;
@@ -145,7 +150,8 @@ class ImaterialistSource final : public DatasetSource {
     const Location where{csv_name_, line, ""};
     auto fields = parse_csv_record(record, where);
     if (!fields.empty() && fields[0].rfind("\xEF\xBB\xBF", 0) == 0) fields[0].erase(0, 3);  // BOM
-    const std::vector<std::string> v2019 = {"ImageId", "EncodedPixels", "Height", "Width", "ClassId"};
+    const std::vector<std::string> v2019 = {"ImageId", "EncodedPixels", "Height", "Width",
+                                            "ClassId"};
     std::vector<std::string> v2020 = v2019;
     v2020.push_back("AttributesIds");
     std::unordered_map<std::string, size_t> column;
@@ -210,9 +216,9 @@ class ImaterialistSource final : public DatasetSource {
     for (size_t k = 1; k < parts.size(); ++k) {
       int attribute = 0;
       if (!parse_int(parts[k], attribute)) {
-        throw_input_error("ClassId '" + text + "': attribute '" + std::string(parts[k]) +
-                              "' is not an integer",
-                          where);
+        throw_input_error(
+            "ClassId '" + text + "': attribute '" + std::string(parts[k]) + "' is not an integer",
+            where);
       }
       check_attribute(attribute, where);
       instance.attribute_ids.push_back(attribute);
@@ -226,8 +232,8 @@ class ImaterialistSource final : public DatasetSource {
         while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
         int attribute = 0;
         if (!parse_int(token, attribute)) {
-          throw_input_error("AttributesIds '" + fields[attributes_column_] +
-                                "': '" + std::string(token) + "' is not an integer",
+          throw_input_error("AttributesIds '" + fields[attributes_column_] + "': '" +
+                                std::string(token) + "' is not an integer",
                             where);
         }
         check_attribute(attribute, where);
@@ -252,7 +258,8 @@ class ImaterialistSource final : public DatasetSource {
       for (auto& c : extension) c = char(std::tolower(static_cast<unsigned char>(c)));
       if (extension != ".jpg" && extension != ".jpeg" && extension != ".png") continue;
       const std::string name = entry.path().filename().string();
-      if (!known.count(name) && !known.count(entry.path().stem().string())) unlisted.push_back(name);
+      if (!known.count(name) && !known.count(entry.path().stem().string()))
+        unlisted.push_back(name);
     }
     std::sort(unlisted.begin(), unlisted.end());
     for (auto& name : unlisted) photos_.push_back(PhotoRows{std::move(name), {}});
@@ -267,7 +274,8 @@ class ImaterialistSource final : public DatasetSource {
       if (fs::is_regular_file(candidate)) return candidate;
     }
     throw Error(ErrorKind::kNotFound, "image file " + path.string() + " is missing",
-                Location{csv_name_, photo.rows.empty() ? 0 : photo.rows.front().line, "ImageId " + photo.image_id},
+                Location{csv_name_, photo.rows.empty() ? 0 : photo.rows.front().line,
+                         "ImageId " + photo.image_id},
                 "every ImageId of train.csv needs its photo in " + paths_.images.string());
   }
 
@@ -301,7 +309,8 @@ Taxonomy read_label_descriptions(const fs::path& path) {
   Taxonomy taxonomy;
   taxonomy.categories = read_entries<Category>(json, "categories", path.string());
   taxonomy.attributes = read_entries<Attribute>(json, "attributes", path.string());
-  if (taxonomy.categories.empty()) throw_input_error("no categories", Location{path.string(), 0, ""});
+  if (taxonomy.categories.empty())
+    throw_input_error("no categories", Location{path.string(), 0, ""});
   return taxonomy;
 }
 

@@ -10,10 +10,11 @@ namespace fashionseg {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr int kMainItemCount = 27;    // iMaterialist ids 0..26: garments and accessories
+constexpr int kMainItemCount = 27;  // iMaterialist ids 0..26: garments and accessories
 constexpr int kImatCategoryCount = 46;
 
-[[noreturn]] void config_error_at(const fs::path& path, const YAML::Node& node, const std::string& message) {
+[[noreturn]] void config_error_at(const fs::path& path, const YAML::Node& node,
+                                  const std::string& message) {
   const size_t line = node.Mark().is_null() ? 0 : size_t(node.Mark().line + 1);
   throw Error(ErrorKind::kConfig, message, Location{path.string(), line, ""});
 }
@@ -21,10 +22,11 @@ constexpr int kImatCategoryCount = 46;
 void require_imaterialist_ids(const Taxonomy& taxonomy, const char* space) {
   std::set<int> ids;
   for (const auto& category : taxonomy.categories) ids.insert(category.id);
-  if (ids.size() != kImatCategoryCount || *ids.begin() != 0 || *ids.rbegin() != kImatCategoryCount - 1) {
+  if (ids.size() != kImatCategoryCount || *ids.begin() != 0 ||
+      *ids.rbegin() != kImatCategoryCount - 1) {
     throw_config_error(std::string("label space '") + space +
-                       "' needs the 46 iMaterialist categories (ids 0..45); this dataset has " +
-                       std::to_string(ids.size()) + " categories",
+                           "' needs the 46 iMaterialist categories (ids 0..45); this dataset has " +
+                           std::to_string(ids.size()) + " categories",
                        "use --label-space all or a merge file");
   }
 }
@@ -40,7 +42,8 @@ LabelSpace::LabelSpace(std::string name, std::vector<std::string> class_names,
   for (const auto& [id, value] : mapping_) {
     if (value != kIgnoreValue && value >= class_names_.size()) {
       throw Error(ErrorKind::kInternal, "label space maps category " + std::to_string(id) +
-                                            " to value " + std::to_string(value) + " without a class");
+                                            " to value " + std::to_string(value) +
+                                            " without a class");
     }
   }
 }
@@ -48,9 +51,9 @@ LabelSpace::LabelSpace(std::string name, std::vector<std::string> class_names,
 uint8_t LabelSpace::value_of(int category_id, const Location& where) const {
   const auto found = mapping_.find(category_id);
   if (found == mapping_.end()) {
-    throw_input_error("category id " + std::to_string(category_id) + " is not in label space '" +
-                          name_ + "'",
-                      where);
+    throw_input_error(
+        "category id " + std::to_string(category_id) + " is not in label space '" + name_ + "'",
+        where);
   }
   return found->second;
 }
@@ -105,16 +108,19 @@ LabelSpace read_label_space_file(const fs::path& path, const Taxonomy& taxonomy)
     throw Error(ErrorKind::kConfig, "cannot parse: " + e.msg,
                 Location{path.string(), size_t(e.mark.line + 1), ""});
   }
-  if (!root.IsMap()) config_error_at(path, root, "a label space file is a map with 'name' and 'classes'");
+  if (!root.IsMap())
+    config_error_at(path, root, "a label space file is a map with 'name' and 'classes'");
   for (const auto& entry : root) {
     const std::string key = entry.first.as<std::string>();
     if (key != "name" && key != "classes" && key != "ignore") {
-      config_error_at(path, entry.first, "unknown key '" + key + "' (allowed: name, classes, ignore)");
+      config_error_at(path, entry.first,
+                      "unknown key '" + key + "' (allowed: name, classes, ignore)");
     }
   }
   if (!root["name"] || !root["name"].IsScalar()) config_error_at(path, root, "missing 'name'");
   if (!root["classes"] || !root["classes"].IsSequence()) {
-    config_error_at(path, root, "missing 'classes' (a list of {name, categories, supercategories})");
+    config_error_at(path, root,
+                    "missing 'classes' (a list of {name, categories, supercategories})");
   }
 
   std::map<int, uint8_t> mapping;
@@ -125,10 +131,12 @@ LabelSpace read_label_space_file(const fs::path& path, const Taxonomy& taxonomy)
       const std::string key = entry.first.as<std::string>();
       if (key == "name") continue;
       if (key != "categories" && key != "supercategories") {
-        config_error_at(path, entry.first, "unknown key '" + key + "' in '" + owner +
-                                               "' (allowed: name, categories, supercategories)");
+        config_error_at(path, entry.first,
+                        "unknown key '" + key + "' in '" + owner +
+                            "' (allowed: name, categories, supercategories)");
       }
-      if (!entry.second.IsSequence()) config_error_at(path, entry.second, "'" + key + "' must be a list");
+      if (!entry.second.IsSequence())
+        config_error_at(path, entry.second, "'" + key + "' must be a list");
       for (const auto& selector : entry.second) {
         std::vector<int> ids;
         const std::string text = selector.as<std::string>();
@@ -153,9 +161,9 @@ LabelSpace read_label_space_file(const fs::path& path, const Taxonomy& taxonomy)
         for (int id : ids) {
           const auto [it, inserted] = assigned_to.emplace(id, owner);
           if (!inserted) {
-            config_error_at(path, selector, "category '" + taxonomy.find_category(id)->name +
-                                                "' is listed twice ('" + it->second + "' and '" +
-                                                owner + "')");
+            config_error_at(path, selector,
+                            "category '" + taxonomy.find_category(id)->name +
+                                "' is listed twice ('" + it->second + "' and '" + owner + "')");
           }
           mapping[id] = value;
         }
@@ -178,20 +186,28 @@ LabelSpace read_label_space_file(const fs::path& path, const Taxonomy& taxonomy)
     resolve(group, name, value);
   }
   if (root["ignore"]) {
-    if (!root["ignore"].IsMap()) config_error_at(path, root["ignore"], "'ignore' must be a map of categories/supercategories");
+    if (!root["ignore"].IsMap())
+      config_error_at(path, root["ignore"], "'ignore' must be a map of categories/supercategories");
     resolve(root["ignore"], "ignore", kIgnoreValue);
   }
   for (const auto& category : taxonomy.categories) mapping.emplace(category.id, 0);  // unlisted
   return LabelSpace(root["name"].as<std::string>(), std::move(names), std::move(mapping));
 }
 
-LabelSpace make_label_space(const std::string& spec, const Taxonomy& taxonomy, bool parts_to_ignore) {
+LabelSpace make_label_space(const std::string& spec, const Taxonomy& taxonomy,
+                            bool parts_to_ignore) {
   if (spec == "all") {
     if (parts_to_ignore) throw_config_error("--parts-ignore only applies to --label-space main");
     return make_all_label_space(taxonomy);
   }
   if (spec == "main") return make_main_label_space(taxonomy, parts_to_ignore);
-  if (fs::is_regular_file(spec)) return read_label_space_file(spec, taxonomy);
+  if (fs::is_regular_file(spec)) {
+    if (parts_to_ignore) {
+      throw_config_error("--parts-ignore only applies to --label-space main",
+                         "list the parts under 'ignore' in the merge file");
+    }
+    return read_label_space_file(spec, taxonomy);
+  }
   throw_config_error("unknown label space '" + spec + "'",
                      "use 'all', 'main' or the path of a YAML/JSON merge file");
 }

@@ -27,7 +27,8 @@ class MaskFolderSource final : public DatasetSource {
       taxonomy_.categories.push_back(Category{int(k), class_names_[k], ""});
     }
     if (!fs::is_directory(image_dir_)) {
-      throw Error(ErrorKind::kNotFound, "image folder not found", Location{image_dir_.string(), 0, ""});
+      throw Error(ErrorKind::kNotFound, "image folder not found",
+                  Location{image_dir_.string(), 0, ""});
     }
     std::vector<fs::path> photos;
     for (const auto& entry : fs::directory_iterator(image_dir_)) {
@@ -38,7 +39,8 @@ class MaskFolderSource final : public DatasetSource {
     for (const fs::path& photo : photos) {
       const std::string stem = photo.stem().string();
       if (!stems.insert(stem).second) {
-        throw_input_error("two photos share the stem '" + stem + "'", Location{photo.string(), 0, ""});
+        throw_input_error("two photos share the stem '" + stem + "'",
+                          Location{photo.string(), 0, ""});
       }
       const fs::path mask = mask_dir_ / (stem + ".png");
       if (!fs::is_regular_file(mask)) {
@@ -74,7 +76,8 @@ class MaskFolderSource final : public DatasetSource {
     cv::Mat labelled = mask != 255;
     cv::minMaxLoc(mask, nullptr, &max_value, nullptr, nullptr, labelled);
     if (cv::countNonZero(labelled) > 0 && max_value >= double(class_names_.size())) {
-      throw_input_error("mask value " + std::to_string(int(max_value)) + " has no class (the class list has " +
+      throw_input_error("mask value " + std::to_string(int(max_value)) +
+                            " has no class (the class list has " +
                             std::to_string(class_names_.size()) + " names)",
                         where);
     }
@@ -113,11 +116,13 @@ std::vector<std::string> read_class_list(const fs::path& path) {
     begin = end + 1;
   }
   if (names.empty()) throw_input_error("no class names", Location{path.string(), 0, ""});
-  if (names.size() > 255) throw_input_error("more than 255 classes", Location{path.string(), 256, ""});
+  if (names.size() > 255)
+    throw_input_error("more than 255 classes", Location{path.string(), 256, ""});
   return names;
 }
 
-std::unique_ptr<DatasetSource> open_mask_folders(const fs::path& image_dir, const fs::path& mask_dir,
+std::unique_ptr<DatasetSource> open_mask_folders(const fs::path& image_dir,
+                                                 const fs::path& mask_dir,
                                                  const fs::path& class_list) {
   return std::make_unique<MaskFolderSource>(image_dir, mask_dir, class_list);
 }

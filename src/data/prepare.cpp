@@ -173,7 +173,9 @@ PrepareSummary prepare_dataset(const DatasetSource& source, const LabelSpace& la
   check_output_settings(manifest_path, manifest, options);
   std::error_code ec;
   fs::create_directories(masks_dir, ec);
-  if (ec) throw Error(ErrorKind::kIo, "cannot create folder: " + ec.message(), Location{masks_dir.string(), 0, ""});
+  if (ec)
+    throw Error(ErrorKind::kIo, "cannot create folder: " + ec.message(),
+                Location{masks_dir.string(), 0, ""});
   remove_atomic_temps(out);
   remove_atomic_temps(masks_dir);
   write_file_atomic(manifest_path, manifest.dump(2) + "\n");
@@ -183,8 +185,9 @@ PrepareSummary prepare_dataset(const DatasetSource& source, const LabelSpace& la
     std::unordered_set<std::string> stems;
     for (size_t i = 0; i < count; ++i) {
       if (!stems.insert(mask_stem(source.image_id(i))).second) {
-        throw_input_error("two photos share the mask name '" + mask_stem(source.image_id(i)) + ".png'",
-                          Location{"", 0, "ImageId " + source.image_id(i)});
+        throw_input_error(
+            "two photos share the mask name '" + mask_stem(source.image_id(i)) + ".png'",
+            Location{"", 0, "ImageId " + source.image_id(i)});
       }
     }
   }

@@ -1,5 +1,6 @@
 #include "fashionseg/rle.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <opencv2/core.hpp>
@@ -17,11 +18,9 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; 
 // Walks the text once, handing each validated 0-based run to `emit`. Validation is part of
 // the walk so decoding never needs a second pass.
 template <typename Emit>
-void walk_runs(std::string_view text, int height, int width, const Location& where,
-               Emit&& emit) {
+void walk_runs(std::string_view text, int height, int width, const Location& where, Emit&& emit) {
   if (height <= 0 || width <= 0) {
-    fail("image size " + std::to_string(width) + "x" + std::to_string(height) +
-             " is not positive",
+    fail("image size " + std::to_string(width) + "x" + std::to_string(height) + " is not positive",
          where);
   }
   const uint64_t total = uint64_t(height) * uint64_t(width);
@@ -52,7 +51,8 @@ void walk_runs(std::string_view text, int height, int width, const Location& whe
            where);
     }
     if (field % 2 == 0) {
-      if (value == 0) fail("field " + std::to_string(field + 1) + ": start 0 (starts are 1-based)", where);
+      if (value == 0)
+        fail("field " + std::to_string(field + 1) + ": start 0 (starts are 1-based)", where);
       start = value - 1;
     } else {
       if (value == 0) {
@@ -88,8 +88,9 @@ void walk_runs(std::string_view text, int height, int width, const Location& whe
 std::vector<RleRun> parse_kaggle_rle(std::string_view text, int height, int width,
                                      const Location& where) {
   std::vector<RleRun> runs;
-  walk_runs(text, height, width, where,
-            [&](uint32_t start, uint32_t length) { runs.push_back({start, length}); });
+  walk_runs(text, height, width, where, [&](uint32_t start, uint32_t length) {
+    runs.push_back({start, length});
+  });
   return runs;
 }
 
@@ -103,12 +104,31 @@ size_t decode_kaggle_rle_into(std::string_view text, int height, int width, uint
   return painted;
 }
 
+namespace {
+
+// Paints a column-major run into a row-major mask: walk down the column, wrap to the next.
+// No per-pixel division, and only the run's pixels are touched (a transpose of the whole
+// image costs more than decoding a typical instance).
+inline void paint_run_row_major(uint32_t start, uint32_t length, uint8_t value, uint8_t* data,
+                                size_t step, uint32_t height) {
+  uint32_t x = start / height, y = start % height;
+  while (length > 0) {
+    const uint32_t here = std::min(length, height - y);
+    uint8_t* p = data + size_t(y) * step + x;
+    for (uint32_t k = 0; k < here; ++k, p += step) *p = value;
+    length -= here;
+    y = 0;
+    ++x;
+  }
+}
+
+}  // namespace
+
 cv::Mat decode_kaggle_rle(std::string_view text, int height, int width, const Location& where) {
-  // Decoded column-major (contiguous memsets), then one transpose to row-major.
-  cv::Mat column_major = cv::Mat::zeros(std::max(width, 1), std::max(height, 1), CV_8UC1);
-  decode_kaggle_rle_into(text, height, width, 1, column_major.data, where);
-  cv::Mat mask;
-  cv::transpose(column_major, mask);
+  cv::Mat mask = cv::Mat::zeros(std::max(height, 1), std::max(width, 1), CV_8UC1);
+  walk_runs(text, height, width, where, [&](uint32_t start, uint32_t length) {
+    paint_run_row_major(start, length, 1, mask.data, mask.step[0], uint32_t(height));
+  });
   return mask;
 }
 
@@ -148,11 +168,10 @@ std::string encode_kaggle_rle(const cv::Mat& mask) { return format_kaggle_rle(ma
 
 void paint_runs(const std::vector<RleRun>& runs, uint8_t value, cv::Mat& mask) {
   CV_Assert(mask.type() == CV_8UC1);
-  const uint32_t height = uint32_t(mask.rows);
+  const size_t total = mask.total();
   for (const RleRun& run : runs) {
-    for (uint32_t k = run.start; k < run.start + run.length; ++k) {
-      mask.at<uint8_t>(int(k % height), int(k / height)) = value;
-    }
+    CV_Assert(size_t(run.start) + run.length <= total);
+    paint_run_row_major(run.start, run.length, value, mask.data, mask.step[0], uint32_t(mask.rows));
   }
 }
 

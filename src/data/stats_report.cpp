@@ -14,17 +14,20 @@ std::string format_class_table(const ClassStatistics& stats) {
   name_width = std::min<size_t>(name_width, 40);
   std::string text;
   char line[512];
-  std::snprintf(line, sizeof(line), "%5s  %-*s %8s %9s %10s %10s %8s %10s\n", "value", int(name_width), "name",
-                "photos", "pixels %", "inv-freq", "median-fr", "enet", "mean-compl");
+  std::snprintf(line, sizeof(line), "%5s  %-*s %8s %9s %10s %10s %8s %10s\n", "value",
+                int(name_width), "name", "photos", "pixels %", "inv-freq", "median-fr", "enet",
+                "mean-compl");
   text += line;
   for (size_t c = 0; c < stats.class_names.size(); ++c) {
-    std::snprintf(line, sizeof(line), "%5zu  %-*s %8llu %9.3f %10.3f %10.3f %8.3f %10.3f\n", c, int(name_width),
-                  stats.class_names[c].substr(0, name_width).c_str(), (unsigned long long)stats.photos[c],
-                  100.0 * stats.pixel_share[c], stats.inverse_frequency[c], stats.median_frequency[c],
-                  stats.enet[c], stats.mean_complement[c]);
+    std::snprintf(line, sizeof(line), "%5zu  %-*s %8llu %9.3f %10.3f %10.3f %8.3f %10.3f\n", c,
+                  int(name_width), stats.class_names[c].substr(0, name_width).c_str(),
+                  (unsigned long long)stats.photos[c], 100.0 * stats.pixel_share[c],
+                  stats.inverse_frequency[c], stats.median_frequency[c], stats.enet[c],
+                  stats.mean_complement[c]);
     text += line;
   }
-  std::snprintf(line, sizeof(line), "%zu photos, %llu labelled pixels, %llu ignored pixels, label space '%s'\n",
+  std::snprintf(line, sizeof(line),
+                "%zu photos, %llu labelled pixels, %llu ignored pixels, label space '%s'\n",
                 stats.photo_count, (unsigned long long)stats.labelled_pixels,
                 (unsigned long long)stats.ignored_pixels, stats.label_space.c_str());
   text += line;
@@ -44,11 +47,12 @@ cv::Mat draw_class_chart(const ClassStatistics& stats) {
   const int bar_space = width - left - right_margin;
   for (int k = -4; k <= 2; ++k) {
     const int x = left + int(bar_space * (k - lo) / (hi - lo));
-    cv::line(chart, cv::Point(x, top - 5), cv::Point(x, top + classes * row), cv::Scalar(220, 220, 220), 1);
+    cv::line(chart, cv::Point(x, top - 5), cv::Point(x, top + classes * row),
+             cv::Scalar(220, 220, 220), 1);
     char label[16];
     std::snprintf(label, sizeof(label), k < 0 ? "%.0e%%" : "%.0f%%", std::pow(10.0, k));
-    cv::putText(chart, label, cv::Point(x - 14, top + classes * row + 18), font, 0.38, cv::Scalar(90, 90, 90), 1,
-                cv::LINE_AA);
+    cv::putText(chart, label, cv::Point(x - 14, top + classes * row + 18), font, 0.38,
+                cv::Scalar(90, 90, 90), 1, cv::LINE_AA);
   }
   for (int c = 0; c < classes; ++c) {
     const int y = top + c * row;
@@ -63,13 +67,14 @@ cv::Mat draw_class_chart(const ClassStatistics& stats) {
       cv::Mat hsv(1, 1, CV_8UC3, cv::Scalar((c * 37) % 180, 160, 200)), bgr;
       cv::cvtColor(hsv, bgr, cv::COLOR_HSV2RGB);
       const cv::Vec3b colour = bgr.at<cv::Vec3b>(0, 0);
-      cv::rectangle(chart, cv::Rect(left, y + 3, length, row - 6), cv::Scalar(colour[0], colour[1], colour[2]), -1);
+      cv::rectangle(chart, cv::Rect(left, y + 3, length, row - 6),
+                    cv::Scalar(colour[0], colour[1], colour[2]), -1);
     }
     char value[64];
     std::snprintf(value, sizeof(value), "%.3f%%  %llu photos", percent,
                   (unsigned long long)stats.photos[size_t(c)]);
-    cv::putText(chart, value, cv::Point(width - right_margin + 8, y + 15), font, 0.42, cv::Scalar(40, 40, 40), 1,
-                cv::LINE_AA);
+    cv::putText(chart, value, cv::Point(width - right_margin + 8, y + 15), font, 0.42,
+                cv::Scalar(40, 40, 40), 1, cv::LINE_AA);
   }
   return chart;
 }

@@ -16,9 +16,22 @@ namespace {
 
 // Category ids used by the scenes (iMaterialist 2019).
 enum : int {
-  kShirt = 0, kTop = 1, kSweater = 2, kJacket = 4, kPants = 6, kShorts = 7, kSkirt = 8,
-  kDress = 10, kGlasses = 13, kHat = 14, kBelt = 19, kShoe = 23, kBag = 24, kSleeve = 31,
-  kPocket = 32, kNeckline = 33,
+  kShirt = 0,
+  kTop = 1,
+  kSweater = 2,
+  kJacket = 4,
+  kPants = 6,
+  kShorts = 7,
+  kSkirt = 8,
+  kDress = 10,
+  kGlasses = 13,
+  kHat = 14,
+  kBelt = 19,
+  kShoe = 23,
+  kBag = 24,
+  kSleeve = 31,
+  kPocket = 32,
+  kNeckline = 33,
 };
 
 // A few real attributes (id, name, supercategory) of label_descriptions.json.
@@ -58,16 +71,22 @@ class Scene {
     background();
     const double cx = w_ * uniform(0.42, 0.58);
     const double s = h_ / 288.0;  // scale of the figure
-    const cv::Scalar skin = pick({{190, 150, 120}, {225, 185, 160}, {140, 100, 75}, {240, 205, 180}});
+    const cv::Scalar skin =
+        pick({{190, 150, 120}, {225, 185, 160}, {140, 100, 75}, {240, 205, 180}});
     // Body (skin) first, garments are painted over it.
-    cv::ellipse(photo, cv::Point(int(cx), int(36 * s)), cv::Size(int(15 * s), int(19 * s)), 0, 0, 360, skin, -1,
-                cv::LINE_AA);
-    cv::rectangle(photo, cv::Rect(int(cx - 5 * s), int(50 * s), int(10 * s), int(14 * s)), skin, -1);
+    cv::ellipse(photo, cv::Point(int(cx), int(36 * s)), cv::Size(int(15 * s), int(19 * s)), 0, 0,
+                360, skin, -1, cv::LINE_AA);
+    cv::rectangle(photo, cv::Rect(int(cx - 5 * s), int(50 * s), int(10 * s), int(14 * s)), skin,
+                  -1);
     const double shoulder = 30 * s, waist = 22 * s, top_y = 62 * s, waist_y = 150 * s;
-    std::vector<cv::Point> torso = {{int(cx - shoulder), int(top_y)}, {int(cx + shoulder), int(top_y)},
-                                    {int(cx + waist), int(waist_y)}, {int(cx - waist), int(waist_y)}};
-    std::vector<cv::Point> left_arm = {{int(cx - shoulder), int(top_y)}, {int(cx - shoulder + 8 * s), int(top_y + 8 * s)},
-                                       {int(cx - shoulder - 6 * s), int(150 * s)}, {int(cx - shoulder - 18 * s), int(146 * s)}};
+    std::vector<cv::Point> torso = {{int(cx - shoulder), int(top_y)},
+                                    {int(cx + shoulder), int(top_y)},
+                                    {int(cx + waist), int(waist_y)},
+                                    {int(cx - waist), int(waist_y)}};
+    std::vector<cv::Point> left_arm = {{int(cx - shoulder), int(top_y)},
+                                       {int(cx - shoulder + 8 * s), int(top_y + 8 * s)},
+                                       {int(cx - shoulder - 6 * s), int(150 * s)},
+                                       {int(cx - shoulder - 18 * s), int(146 * s)}};
     std::vector<cv::Point> right_arm;
     for (const auto& p : left_arm) right_arm.emplace_back(int(2 * cx - p.x), p.y);
     fill(photo, left_arm, skin);
@@ -77,8 +96,10 @@ class Scene {
     // Legs.
     const double foot_y = 268 * s;
     for (int side : {-1, 1}) {
-      std::vector<cv::Point> leg = {{int(cx + side * 2 * s), int(waist_y)}, {int(cx + side * waist), int(waist_y)},
-                                    {int(cx + side * 16 * s), int(foot_y)}, {int(cx + side * 5 * s), int(foot_y)}};
+      std::vector<cv::Point> leg = {{int(cx + side * 2 * s), int(waist_y)},
+                                    {int(cx + side * waist), int(waist_y)},
+                                    {int(cx + side * 16 * s), int(foot_y)},
+                                    {int(cx + side * 5 * s), int(foot_y)}};
       fill(photo, leg, skin);
     }
 
@@ -88,8 +109,8 @@ class Scene {
     std::vector<cv::Point> body = torso;
     if (dress) {
       body = {{int(cx - shoulder), int(top_y)}, {int(cx + shoulder), int(top_y)},
-              {int(cx + waist), int(waist_y)}, {int(cx + 40 * s), int(hem_y)},
-              {int(cx - 40 * s), int(hem_y)}, {int(cx - waist), int(waist_y)}};
+              {int(cx + waist), int(waist_y)},  {int(cx + 40 * s), int(hem_y)},
+              {int(cx - 40 * s), int(hem_y)},   {int(cx - waist), int(waist_y)}};
     }
     const double sleeve_end = uniform(0.35, 1.0);  // short to long sleeves
     auto sleeve_of = [&](const std::vector<cv::Point>& arm) {
@@ -116,38 +137,59 @@ class Scene {
       add(kSleeve, {}, part);
     }
     cv::Mat neckline = blank();
-    fill(neckline, {{int(cx - 9 * s), int(top_y)}, {int(cx + 9 * s), int(top_y)}, {int(cx), int(top_y + 14 * s)}}, 1);
+    fill(neckline,
+         {{int(cx - 9 * s), int(top_y)},
+          {int(cx + 9 * s), int(top_y)},
+          {int(cx), int(top_y + 14 * s)}},
+         1);
     paint(neckline, skin, false);
     add(kNeckline, {}, neckline);
 
     if (!dress) {
       // Lower garment with a pocket lying on it.
       const int lower = pick_int({kPants, kPants, kShorts, kSkirt});
-      const double lower_end = lower == kPants ? foot_y - 6 * s : lower == kShorts ? 185 * s : 215 * s;
+      const double lower_end = lower == kPants    ? foot_y - 6 * s
+                               : lower == kShorts ? 185 * s
+                                                  : 215 * s;
       cv::Mat bottom = blank();
       if (lower == kSkirt) {
-        fill(bottom, {{int(cx - waist), int(waist_y)}, {int(cx + waist), int(waist_y)},
-                      {int(cx + 38 * s), int(lower_end)}, {int(cx - 38 * s), int(lower_end)}}, 1);
+        fill(bottom,
+             {{int(cx - waist), int(waist_y)},
+              {int(cx + waist), int(waist_y)},
+              {int(cx + 38 * s), int(lower_end)},
+              {int(cx - 38 * s), int(lower_end)}},
+             1);
       } else {
         for (int side : {-1, 1}) {
-          fill(bottom, {{int(cx + side * 1 * s), int(waist_y)}, {int(cx + side * (waist + 1)), int(waist_y)},
-                        {int(cx + side * 17 * s), int(lower_end)}, {int(cx + side * 4 * s), int(lower_end)}}, 1);
+          fill(bottom,
+               {{int(cx + side * 1 * s), int(waist_y)},
+                {int(cx + side * (waist + 1)), int(waist_y)},
+                {int(cx + side * 17 * s), int(lower_end)},
+                {int(cx + side * 4 * s), int(lower_end)}},
+               1);
         }
-        fill(bottom, {{int(cx - waist), int(waist_y)}, {int(cx + waist), int(waist_y)},
-                      {int(cx + waist), int(waist_y + 16 * s)}, {int(cx - waist), int(waist_y + 16 * s)}}, 1);
+        fill(bottom,
+             {{int(cx - waist), int(waist_y)},
+              {int(cx + waist), int(waist_y)},
+              {int(cx + waist), int(waist_y + 16 * s)},
+              {int(cx - waist), int(waist_y + 16 * s)}},
+             1);
       }
       const cv::Scalar lower_colour = random_colour();
       paint(bottom, lower_colour, false);
       add(lower, {lower == kSkirt ? 28 : 33, 46}, bottom);
       cv::Mat pocket = blank();
       const int px = int(cx + (bernoulli(0.5) ? -1 : 1) * 12 * s);
-      cv::rectangle(pocket, cv::Rect(px - int(5 * s), int(waist_y + 6 * s), int(10 * s), int(12 * s)), 1, -1);
+      cv::rectangle(
+          pocket, cv::Rect(px - int(5 * s), int(waist_y + 6 * s), int(10 * s), int(12 * s)), 1, -1);
       pocket &= bottom;
       paint(pocket, shade(lower_colour, 0.7), false);
       add(kPocket, {}, pocket);
       if (bernoulli(0.5)) {
         cv::Mat belt = blank();
-        cv::rectangle(belt, cv::Rect(int(cx - waist), int(waist_y - 3 * s), int(2 * waist), int(6 * s)), 1, -1);
+        cv::rectangle(belt,
+                      cv::Rect(int(cx - waist), int(waist_y - 3 * s), int(2 * waist), int(6 * s)),
+                      1, -1);
         paint(belt, cv::Scalar(60, 40, 30), false);
         add(kBelt, {}, belt);
       }
@@ -156,14 +198,15 @@ class Scene {
     const cv::Scalar shoe_colour = pick({{30, 30, 30}, {200, 200, 200}, {120, 60, 40}});
     for (int side : {-1, 1}) {
       cv::Mat shoe = blank();
-      cv::ellipse(shoe, cv::Point(int(cx + side * 11 * s), int(foot_y + 4 * s)), cv::Size(int(10 * s), int(6 * s)), 0, 0,
-                  360, 1, -1);
+      cv::ellipse(shoe, cv::Point(int(cx + side * 11 * s), int(foot_y + 4 * s)),
+                  cv::Size(int(10 * s), int(6 * s)), 0, 0, 360, 1, -1);
       paint(shoe, shoe_colour, false);
       add(kShoe, {}, shoe);
     }
     if (bernoulli(0.5)) {
       cv::Mat hat = blank();
-      cv::ellipse(hat, cv::Point(int(cx), int(20 * s)), cv::Size(int(22 * s), int(9 * s)), 0, 180, 360, 1, -1);
+      cv::ellipse(hat, cv::Point(int(cx), int(20 * s)), cv::Size(int(22 * s), int(9 * s)), 0, 180,
+                  360, 1, -1);
       cv::rectangle(hat, cv::Rect(int(cx - 24 * s), int(19 * s), int(48 * s), int(4 * s)), 1, -1);
       paint(hat, random_colour(), false);
       add(kHat, {}, hat);
@@ -171,8 +214,8 @@ class Scene {
     if (bernoulli(0.4)) {
       cv::Mat glasses = blank();
       for (int side : {-1, 1}) {
-        cv::ellipse(glasses, cv::Point(int(cx + side * 6 * s), int(34 * s)), cv::Size(int(5 * s), int(3 * s)), 0, 0, 360, 1,
-                    -1);
+        cv::ellipse(glasses, cv::Point(int(cx + side * 6 * s), int(34 * s)),
+                    cv::Size(int(5 * s), int(3 * s)), 0, 0, 360, 1, -1);
       }
       paint(glasses, cv::Scalar(20, 20, 20), false);
       add(kGlasses, {}, glasses);
@@ -181,7 +224,9 @@ class Scene {
       // A bag held at the side, partly over the garments.
       cv::Mat bag = blank();
       const int side = bernoulli(0.5) ? -1 : 1;
-      cv::rectangle(bag, cv::Rect(int(cx + side * 38 * s - 14 * s), int(140 * s), int(28 * s), int(32 * s)), 1, -1);
+      cv::rectangle(
+          bag, cv::Rect(int(cx + side * 38 * s - 14 * s), int(140 * s), int(28 * s), int(32 * s)),
+          1, -1);
       paint(bag, random_colour(), false);
       add(kBag, {bernoulli(0.3) ? 77 : 61}, bag);
     }
@@ -205,8 +250,12 @@ class Scene {
   cv::Scalar pick(std::initializer_list<cv::Scalar> values) {
     return *(values.begin() + std::uniform_int_distribution<size_t>(0, values.size() - 1)(rng_));
   }
-  cv::Scalar random_colour() { return cv::Scalar(uniform(20, 235), uniform(20, 235), uniform(20, 235)); }
-  static cv::Scalar shade(const cv::Scalar& c, double f) { return cv::Scalar(c[0] * f, c[1] * f, c[2] * f); }
+  cv::Scalar random_colour() {
+    return cv::Scalar(uniform(20, 235), uniform(20, 235), uniform(20, 235));
+  }
+  static cv::Scalar shade(const cv::Scalar& c, double f) {
+    return cv::Scalar(c[0] * f, c[1] * f, c[2] * f);
+  }
   cv::Mat blank() const { return cv::Mat::zeros(h_, w_, CV_8UC1); }
   static void fill(cv::Mat& image, const std::vector<cv::Point>& polygon, const cv::Scalar& value) {
     cv::fillPoly(image, std::vector<std::vector<cv::Point>>{polygon}, value, cv::LINE_8);
@@ -247,23 +296,51 @@ class Scene {
 
 const std::vector<Category>& imaterialist_categories() {
   static const std::vector<Category> categories = {
-      {0, "shirt, blouse", "upperbody"}, {1, "top, t-shirt, sweatshirt", "upperbody"},
-      {2, "sweater", "upperbody"}, {3, "cardigan", "upperbody"}, {4, "jacket", "upperbody"},
-      {5, "vest", "upperbody"}, {6, "pants", "lowerbody"}, {7, "shorts", "lowerbody"},
-      {8, "skirt", "lowerbody"}, {9, "coat", "wholebody"}, {10, "dress", "wholebody"},
-      {11, "jumpsuit", "wholebody"}, {12, "cape", "wholebody"}, {13, "glasses", "head"},
-      {14, "hat", "head"}, {15, "headband, head covering, hair accessory", "head"},
-      {16, "tie", "neck"}, {17, "glove", "arms and hands"}, {18, "watch", "arms and hands"},
-      {19, "belt", "waist"}, {20, "leg warmer", "legs and feet"},
-      {21, "tights, stockings", "legs and feet"}, {22, "sock", "legs and feet"},
-      {23, "shoe", "legs and feet"}, {24, "bag, wallet", "others"}, {25, "scarf", "others"},
-      {26, "umbrella", "others"}, {27, "hood", "garment parts"}, {28, "collar", "garment parts"},
-      {29, "lapel", "garment parts"}, {30, "epaulette", "garment parts"},
-      {31, "sleeve", "garment parts"}, {32, "pocket", "garment parts"},
-      {33, "neckline", "garment parts"}, {34, "buckle", "closures"}, {35, "zipper", "closures"},
-      {36, "applique", "decorations"}, {37, "bead", "decorations"}, {38, "bow", "decorations"},
-      {39, "flower", "decorations"}, {40, "fringe", "decorations"}, {41, "ribbon", "decorations"},
-      {42, "rivet", "decorations"}, {43, "ruffle", "decorations"}, {44, "sequin", "decorations"},
+      {0, "shirt, blouse", "upperbody"},
+      {1, "top, t-shirt, sweatshirt", "upperbody"},
+      {2, "sweater", "upperbody"},
+      {3, "cardigan", "upperbody"},
+      {4, "jacket", "upperbody"},
+      {5, "vest", "upperbody"},
+      {6, "pants", "lowerbody"},
+      {7, "shorts", "lowerbody"},
+      {8, "skirt", "lowerbody"},
+      {9, "coat", "wholebody"},
+      {10, "dress", "wholebody"},
+      {11, "jumpsuit", "wholebody"},
+      {12, "cape", "wholebody"},
+      {13, "glasses", "head"},
+      {14, "hat", "head"},
+      {15, "headband, head covering, hair accessory", "head"},
+      {16, "tie", "neck"},
+      {17, "glove", "arms and hands"},
+      {18, "watch", "arms and hands"},
+      {19, "belt", "waist"},
+      {20, "leg warmer", "legs and feet"},
+      {21, "tights, stockings", "legs and feet"},
+      {22, "sock", "legs and feet"},
+      {23, "shoe", "legs and feet"},
+      {24, "bag, wallet", "others"},
+      {25, "scarf", "others"},
+      {26, "umbrella", "others"},
+      {27, "hood", "garment parts"},
+      {28, "collar", "garment parts"},
+      {29, "lapel", "garment parts"},
+      {30, "epaulette", "garment parts"},
+      {31, "sleeve", "garment parts"},
+      {32, "pocket", "garment parts"},
+      {33, "neckline", "garment parts"},
+      {34, "buckle", "closures"},
+      {35, "zipper", "closures"},
+      {36, "applique", "decorations"},
+      {37, "bead", "decorations"},
+      {38, "bow", "decorations"},
+      {39, "flower", "decorations"},
+      {40, "fringe", "decorations"},
+      {41, "ribbon", "decorations"},
+      {42, "rivet", "decorations"},
+      {43, "ruffle", "decorations"},
+      {44, "sequin", "decorations"},
       {45, "tassel", "decorations"},
   };
   return categories;
@@ -271,21 +348,28 @@ const std::vector<Category>& imaterialist_categories() {
 
 SynthSummary write_synthetic_imaterialist(const SynthOptions& options) {
   if (options.count == 0) throw_config_error("--count must be at least 1");
-  if (options.width < 64 || options.height < 96) throw_config_error("synthetic photos need at least 64x96 pixels");
+  if (options.width < 64 || options.height < 96)
+    throw_config_error("synthetic photos need at least 64x96 pixels");
   const fs::path out = options.output_dir;
 
   nlohmann::json labels;
-  labels["info"] = {{"year", 2019}, {"version", "1.0"},
-                    {"description", "fashionseg synthetic data in the iMaterialist (Fashion) 2019 layout"}};
+  labels["info"] = {
+      {"year", 2019},
+      {"version", "1.0"},
+      {"description", "fashionseg synthetic data in the iMaterialist (Fashion) 2019 layout"}};
   labels["categories"] = nlohmann::json::array();
   for (const Category& category : imaterialist_categories()) {
-    labels["categories"].push_back(
-        {{"id", category.id}, {"name", category.name}, {"supercategory", category.supercategory}, {"level", 2}});
+    labels["categories"].push_back({{"id", category.id},
+                                    {"name", category.name},
+                                    {"supercategory", category.supercategory},
+                                    {"level", 2}});
   }
   labels["attributes"] = nlohmann::json::array();
   for (const auto& attribute : kAttributes) {
-    labels["attributes"].push_back(
-        {{"id", attribute.id}, {"name", attribute.name}, {"supercategory", attribute.supercategory}, {"level", 1}});
+    labels["attributes"].push_back({{"id", attribute.id},
+                                    {"name", attribute.name},
+                                    {"supercategory", attribute.supercategory},
+                                    {"level", 1}});
   }
   write_file_atomic(out / "label_descriptions.json", labels.dump(2) + "\n");
 
@@ -303,8 +387,9 @@ SynthSummary write_synthetic_imaterialist(const SynthOptions& options) {
     for (const SynthInstance& instance : scene.instances) {
       std::string class_id = std::to_string(instance.category);
       for (int attribute : instance.attributes) class_id += "_" + std::to_string(attribute);
-      text += std::string(name) + "," + encode_kaggle_rle(instance.mask) + "," + std::to_string(options.height) +
-              "," + std::to_string(options.width) + "," + class_id + "\n";
+      text += std::string(name) + "," + encode_kaggle_rle(instance.mask) + "," +
+              std::to_string(options.height) + "," + std::to_string(options.width) + "," +
+              class_id + "\n";
     }
     rows[i] = std::move(text);
     instance_counts[i] = scene.instances.size();
