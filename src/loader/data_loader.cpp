@@ -210,7 +210,7 @@ void DataLoader::load_sample(int64_t position, Slot& slot, int64_t row) {
         }
       }
     } else {
-      image = decode_image_rgb(bytes, name);
+      image = decode_image_rgb_reduced(bytes, name, 1);
       if (options_.train) plan = draw_train_plan(image.size(), options_.transform, rng);
     }
     const ImageMask out = plan ? apply_train_plan(image, mask, *plan, options_.transform)
