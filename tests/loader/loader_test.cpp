@@ -338,6 +338,27 @@ TEST(LoaderJpeg, ReducedDecodeKeepsMasksAndAlignmentAndStaysDeterministic) {
   }
 }
 
+TEST(LoaderJpeg, SlightlyWrongMaskSizeIsCaughtWithReducedDecode) {
+  // 320x480 photo, 318x480 mask: decoded at 1/4 both round up to 80x120, yet it is an error.
+  test::TempDir dir;
+  write_jpeg(dir / "photo.jpg", cv::Mat(480, 320, CV_8UC3, cv::Scalar(10, 20, 30)));
+  write_png(dir / "mask.png", cv::Mat(480, 318, CV_8UC1, cv::Scalar(1)), false);
+  LoaderOptions o;
+  o.train = true;
+  o.batch_size = 1;
+  o.transform.resize = ResizeMode::kShortSide;
+  o.transform.short_side = 64;
+  o.transform.crop = {48, 64};
+  DataLoader loader({{dir / "photo.jpg", dir / "mask.png", ""}}, o);
+  try {
+    loader.next();
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInput);
+    EXPECT_NE(std::string(e.what()).find("320x480"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(LoaderTest, ChannelsLastHoldsTheSameValues) {
   LoaderOptions o = train_options();
   DataLoader plain(samples(), o);
