@@ -182,9 +182,9 @@ void DataLoader::load_sample(int64_t position, Slot& slot, int64_t row) {
     if (has_masks_) mask = read_label_mask(sample.mask);
     // The sample's stream depends on its place in the epoch, not on the thread that happens
     // to load it; a sample drawn twice (oversampling) gets two augmentations.
-    const EpochOrderSpec spec = order_spec(options_, 0);
-    std::mt19937_64 rng(derive_seed(options_.seed, static_cast<uint64_t>(epoch_),
-                                    static_cast<uint64_t>(global_position(spec, position))));
+    const int64_t global = options_.rank + position * static_cast<int64_t>(options_.world_size);
+    std::mt19937_64 rng(
+        derive_seed(options_.seed, static_cast<uint64_t>(epoch_), static_cast<uint64_t>(global)));
     cv::Mat image;
     std::optional<TrainPlan> plan;
     if (has_masks_) {
@@ -198,19 +198,27 @@ void DataLoader::load_sample(int64_t position, Slot& slot, int64_t row) {
       }
       const int reduction = options_.reduced_decode ? decode_reduction_for(full, target) : 1;
       image = decode_image_rgb_reduced(bytes, name, reduction);
-      const bool fits = std::abs(image.cols - full.width / double(reduction)) <= 1.0 &&
-                        std::abs(image.rows - full.height / double(reduction)) <= 1.0;
-      if (reduction > 1 && !fits) image = decode_image_rgb(bytes, name);  // exact sizes below
-      if (reduction == 1 || !fits) {
-        if (image.size() != full) {
-          throw_input_error("mask is " + std::to_string(full.width) + "x" +
-                                std::to_string(full.height) + " but its image is " +
-                                std::to_string(image.cols) + "x" + std::to_string(image.rows),
-                            {sample.mask.string(), 0, "sample " + sample.id});
+      cv::Size photo = image.size();
+      if (photo != full && reduction > 1) {
+        // A reduced decode: the photo matches when its stored size is the mask's (or, rotated
+        // by EXIF, its transpose) and libjpeg's reduced size (sides rounded up) is the mask's.
+        const ImageSize stored = parse_image_size(bytes, name);
+        photo = {stored.width, stored.height};
+        const cv::Size reduced((full.width + reduction - 1) / reduction,
+                               (full.height + reduction - 1) / reduction);
+        if ((photo == full || photo == cv::Size(full.height, full.width)) &&
+            image.size() == reduced) {
+          photo = full;
         }
       }
+      if (photo != full) {
+        throw_input_error("mask is " + std::to_string(full.width) + "x" +
+                              std::to_string(full.height) + " but its image is " +
+                              std::to_string(photo.width) + "x" + std::to_string(photo.height),
+                          {sample.mask.string(), 0, "sample " + sample.id});
+      }
     } else {
-      image = decode_image_rgb(bytes, name);
+      image = decode_image_rgb_reduced(bytes, name, 1);
       if (options_.train) plan = draw_train_plan(image.size(), options_.transform, rng);
     }
     const ImageMask out = plan ? apply_train_plan(image, mask, *plan, options_.transform)

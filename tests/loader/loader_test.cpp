@@ -96,6 +96,12 @@ class LoaderTest : public ::testing::Test {
 test::TempDir* LoaderTest::dir_ = nullptr;
 std::vector<cv::Mat> LoaderTest::images_, LoaderTest::masks_;
 
+std::vector<Batch> collect_batches(DataLoader& loader) {
+  std::vector<Batch> batches;
+  while (auto batch = loader.next()) batches.push_back(std::move(*batch));
+  return batches;
+}
+
 void expect_same_batches(const std::vector<Batch>& a, const std::vector<Batch>& b) {
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) {
@@ -255,6 +261,102 @@ TEST_F(LoaderTest, OversamplingFavoursHeavySamplesAndSkipsZeroWeights) {
   o.samples_per_epoch = 12;
   DataLoader small(samples(), o);
   EXPECT_EQ(indices_of(all_batches(small)), small.epoch_order(0));
+}
+
+// JPEG photos whose colour encodes the label, shrunk enough for reduced decoding.
+TEST(LoaderJpeg, ReducedDecodeKeepsMasksAndAlignmentAndStaysDeterministic) {
+  test::TempDir dir;
+  const cv::Vec3b colors[4] = {{230, 40, 40}, {40, 200, 40}, {40, 40, 220}, {220, 220, 60}};
+  const int labels[4] = {0, 5, 12, 33};
+  std::vector<LoaderSample> list;
+  for (int i = 0; i < 6; ++i) {
+    const int w = 320 + 16 * i, h = 480;
+    cv::Mat rgb(h, w, CV_8UC3), mask(h, w, CV_8UC1);
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) {
+        const int k = (x / 64 + y / 64 + i) % 4;
+        rgb.at<cv::Vec3b>(y, x) = colors[k];
+        mask.at<uint8_t>(y, x) = static_cast<uint8_t>(labels[k]);
+      }
+    }
+    const std::string stem = "jpeg" + std::to_string(i);
+    write_jpeg(dir / (stem + ".jpg"), rgb, 95);
+    write_png(dir / (stem + ".png"), mask, false);
+    list.push_back({dir / (stem + ".jpg"), dir / (stem + ".png"), ""});
+  }
+  LoaderOptions o;
+  o.train = true;
+  o.batch_size = 2;
+  o.seed = 3;
+  o.transform.resize = ResizeMode::kShortSide;
+  o.transform.short_side = 64;  // 1/5 of the photo: decoded at 1/4
+  o.transform.scale_min = 0.8;
+  o.transform.scale_max = 1.2;
+  o.transform.crop = {48, 64};
+  o.transform.flip_probability = 0.5;
+  DataLoader reduced(list, o);
+  o.workers = 1;
+  DataLoader reduced_one_worker(list, o);
+  o.reduced_decode = false;
+  DataLoader full(list, o);
+  const auto a = collect_batches(reduced);
+  const auto b = collect_batches(reduced_one_worker);
+  const auto c = collect_batches(full);
+  expect_same_batches(a, b);
+  ASSERT_EQ(a.size(), c.size());
+  const float mean[3] = {0.485f, 0.456f, 0.406f}, stdev[3] = {0.229f, 0.224f, 0.225f};
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_TRUE(torch::equal(a[i].masks, c[i].masks)) << "masks do not depend on the decode";
+    const double difference = (a[i].images - c[i].images).abs().mean().item<double>();
+    EXPECT_LT(difference, 0.1) << "normalised units, batch " << i;
+    // Pixels inside label blocks (away from block borders, which blend) show their label's
+    // colour, within JPEG's tolerance.
+    auto images = a[i].images.accessor<float, 4>();
+    auto masks = a[i].masks.accessor<int64_t, 3>();
+    int checked = 0, matching = 0;
+    for (int64_t r = 0; r < a[i].masks.size(0); ++r) {
+      for (int y = 1; y < 63; ++y) {
+        for (int x = 1; x < 47; ++x) {
+          const int64_t label = masks[r][y][x];
+          bool interior = label != 255;
+          for (int dy = -1; dy <= 1; ++dy)
+            for (int dx = -1; dx <= 1; ++dx) interior &= masks[r][y + dy][x + dx] == label;
+          if (!interior) continue;
+          const int k = static_cast<int>(std::find(labels, labels + 4, label) - labels);
+          ASSERT_LT(k, 4) << "label " << label << " is not in the masks";
+          double error = 0;
+          for (int ch = 0; ch < 3; ++ch) {
+            const double value = (images[r][ch][y][x] * stdev[ch] + mean[ch]) * 255.0;
+            error = std::max(error, std::abs(value - colors[k][ch]));
+          }
+          ++checked;
+          if (error < 30) ++matching;
+        }
+      }
+    }
+    EXPECT_GT(matching, 0.97 * checked) << "batch " << i;
+  }
+}
+
+TEST(LoaderJpeg, SlightlyWrongMaskSizeIsCaughtWithReducedDecode) {
+  // 320x480 photo, 318x480 mask: decoded at 1/4 both round up to 80x120, yet it is an error.
+  test::TempDir dir;
+  write_jpeg(dir / "photo.jpg", cv::Mat(480, 320, CV_8UC3, cv::Scalar(10, 20, 30)));
+  write_png(dir / "mask.png", cv::Mat(480, 318, CV_8UC1, cv::Scalar(1)), false);
+  LoaderOptions o;
+  o.train = true;
+  o.batch_size = 1;
+  o.transform.resize = ResizeMode::kShortSide;
+  o.transform.short_side = 64;
+  o.transform.crop = {48, 64};
+  DataLoader loader({{dir / "photo.jpg", dir / "mask.png", ""}}, o);
+  try {
+    loader.next();
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInput);
+    EXPECT_NE(std::string(e.what()).find("320x480"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(LoaderTest, ChannelsLastHoldsTheSameValues) {

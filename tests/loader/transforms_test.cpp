@@ -380,6 +380,35 @@ TEST(TrainTransform, ImageAndMaskStayAligned) {
   }
 }
 
+TEST(TrainTransform, PlanOnAReducedImageGivesTheSameMaskAndACloseImage) {
+  // A smooth photo and its half-size version (as a reduced JPEG decode would give) mapped
+  // through the same plan: identical masks, images within resampling differences.
+  cv::Mat photo(120, 90, CV_8UC3);
+  for (int y = 0; y < 120; ++y)
+    for (int x = 0; x < 90; ++x) photo.at<cv::Vec3b>(y, x) = cv::Vec3b(x * 2, y * 2, 100);
+  const cv::Mat mask = synthetic_mask(90, 120);
+  cv::Mat half;
+  cv::resize(photo, half, {45, 60}, 0, 0, cv::INTER_AREA);
+  TransformOptions o = training_options();
+  o.resize = ResizeMode::kNone;
+  o.scale_min = 0.3;
+  o.scale_max = 0.5;
+  std::mt19937_64 rng(4);
+  for (int i = 0; i < 10; ++i) {
+    const TrainPlan plan = draw_train_plan(mask.size(), o, rng);
+    const ImageMask full = apply_train_plan(photo, mask, plan, o);
+    const ImageMask reduced = apply_train_plan(half, mask, plan, o);
+    EXPECT_TRUE(same(full.mask, reduced.mask));
+    cv::Mat difference;
+    cv::absdiff(full.image, reduced.image, difference);
+    EXPECT_LT(cv::mean(difference)[0], 3.0) << "iteration " << i;
+  }
+  // A mask that is no reduction of the image is an input error.
+  EXPECT_THROW(
+      apply_train_plan(half, synthetic_mask(80, 120), draw_train_plan({80, 120}, o, rng), o),
+      Error);
+}
+
 TEST(EvalTransform, FitsTheBoxAndPadsDeterministically) {
   const ImageMask input = synthetic_pair(100, 50);
   TransformOptions o;
