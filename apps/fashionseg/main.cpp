@@ -18,6 +18,7 @@ using fashionseg::cli::AddCommand;
 // would drop them silently).
 const AddCommand kCommands[] = {
     fashionseg::cli::add_info_command,
+    fashionseg::cli::add_models_command,
 };
 
 }  // namespace
