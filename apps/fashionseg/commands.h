@@ -11,7 +11,7 @@ namespace fashionseg::cli {
 
 /// Options shared by every subcommand.
 struct GlobalOptions {
-  int threads = 0;                ///< worker threads; 0 = all cores
+  int threads = 0;                 ///< worker threads; 0 = all cores
   std::string log_level = "info";  ///< trace, debug, info, warn, error, off
 };
 
@@ -33,5 +33,6 @@ Command add_train_command(CLI::App& root, const GlobalOptions& global);
 Command add_evaluate_command(CLI::App& root, const GlobalOptions& global);
 Command add_report_command(CLI::App& root, const GlobalOptions& global);
 Command add_compare_command(CLI::App& root, const GlobalOptions& global);
+Command add_models_command(CLI::App& root, const GlobalOptions& global);
 
 }  // namespace fashionseg::cli

@@ -26,6 +26,7 @@ const AddCommand kCommands[] = {
     fashionseg::cli::add_evaluate_command,
     fashionseg::cli::add_report_command,
     fashionseg::cli::add_compare_command,
+    fashionseg::cli::add_models_command,
 };
 
 }  // namespace
