@@ -11,7 +11,7 @@ namespace fashionseg::cli {
 
 /// Options shared by every subcommand.
 struct GlobalOptions {
-  int threads = 0;                ///< worker threads; 0 = all cores
+  int threads = 0;                 ///< worker threads; 0 = all cores
   std::string log_level = "info";  ///< trace, debug, info, warn, error, off
 };
 
@@ -25,5 +25,7 @@ struct Command {
 using AddCommand = Command (*)(CLI::App& root, const GlobalOptions& global);
 
 Command add_info_command(CLI::App& root, const GlobalOptions& global);
+Command add_import_weights_command(CLI::App& root, const GlobalOptions& global);
+Command add_export_weights_command(CLI::App& root, const GlobalOptions& global);
 
 }  // namespace fashionseg::cli
