@@ -86,7 +86,9 @@ TEST_P(GoldenParity, TorchvisionWeightsGiveTorchvisionLogits) {
   const StateDict io = read_state_file(*dir_ / (name + ".io.pt"));
   torch::NoGradGuard no_grad;
   const ModelOutput output = model->forward_all(io["input"]);
-  EXPECT_LE(max_abs_diff(output.out, io["out"]), kTolerance) << name << " out";
+  const double out_diff = max_abs_diff(output.out, io["out"]);
+  EXPECT_LE(out_diff, kTolerance) << name << " out";
+  RecordProperty("max_abs_diff_out", std::to_string(out_diff));
   if (io.contains("aux")) {
     ASSERT_TRUE(output.aux.defined()) << name << " has no aux head";
     EXPECT_LE(max_abs_diff(output.aux, io["aux"]), kTolerance) << name << " aux";

@@ -124,17 +124,20 @@ TEST(Checkpoint, CorruptedBytesAreInputErrors) {
   const std::string bytes = serialize_checkpoint(sample_checkpoint());
   // Flip bytes across the file: zip headers, pickle, tensor data. CRC-32 checks catch data
   // damage; every case must be an Error, never a crash.
+  int flips = 0, errors = 0;
   for (size_t at = 0; at < bytes.size(); at += bytes.size() / 37 + 1) {
     std::string damaged = bytes;
     damaged[at] = static_cast<char>(damaged[at] ^ 0x5a);
+    ++flips;
     try {
-      parse_checkpoint(damaged, "damaged.fsm");
-      // A flip inside padding can leave a valid file; that is fine.
+      parse_checkpoint(damaged, "damaged.fsm");  // a flip in zip padding can leave a valid file
     } catch (const Error& e) {
+      ++errors;
       EXPECT_EQ(e.kind(), ErrorKind::kInput) << "flip at " << at << ": " << e.what();
       EXPECT_THAT(std::string(e.what()), HasSubstr("damaged.fsm"));
     }
   }
+  EXPECT_GE(errors, flips * 3 / 4) << "damage went unnoticed";
 }
 
 TEST(Checkpoint, ForeignFilesPointToImportWeights) {
