@@ -25,6 +25,7 @@ struct Command {
 using AddCommand = Command (*)(CLI::App& root, const GlobalOptions& global);
 
 Command add_info_command(CLI::App& root, const GlobalOptions& global);
+Command add_models_command(CLI::App& root, const GlobalOptions& global);
 Command add_import_weights_command(CLI::App& root, const GlobalOptions& global);
 Command add_export_weights_command(CLI::App& root, const GlobalOptions& global);
 

@@ -18,6 +18,7 @@ using fashionseg::cli::AddCommand;
 // would drop them silently).
 const AddCommand kCommands[] = {
     fashionseg::cli::add_info_command,
+    fashionseg::cli::add_models_command,
     fashionseg::cli::add_import_weights_command,
     fashionseg::cli::add_export_weights_command,
 };

@@ -36,11 +36,8 @@ std::vector<std::string> model_names() {
   return names;
 }
 
-class EveryModel : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(EveryModel, TrainModeShapesAndGradientsReachEveryParameter) {
+void check_train_mode(const std::string& name) {
   torch::manual_seed(7);
-  const std::string name = GetParam();
   const ModelOptions options = quick_options(name);
   ModelPtr model = create_model(name, options);
   model->train();
@@ -74,9 +71,8 @@ TEST_P(EveryModel, TrainModeShapesAndGradientsReachEveryParameter) {
   EXPECT_GT(checked, 0);
 }
 
-TEST_P(EveryModel, EvalModeLogitsAtInputResolutionForOddSizes) {
+void check_eval_mode(const std::string& name) {
   torch::manual_seed(11);
-  const std::string name = GetParam();
   const ModelOptions options = quick_options(name);
   ModelPtr model = create_model(name, options);
   model->eval();
@@ -95,6 +91,17 @@ TEST_P(EveryModel, EvalModeLogitsAtInputResolutionForOddSizes) {
                 (std::vector<int64_t>{2, options.num_classes, size.first, size.second}));
     }
   }
+}
+
+class EveryModel : public ::testing::TestWithParam<std::string> {};
+
+// One test per model (each CTest process pays ~2 s to load LibTorch): train mode first, then
+// eval mode on the same model.
+TEST_P(EveryModel, TrainAndEvalShapesGradientsReachEveryParameter) {
+  const std::string name = GetParam();
+  SCOPED_TRACE(name);
+  check_train_mode(name);
+  check_eval_mode(name);
 }
 
 INSTANTIATE_TEST_SUITE_P(Registry, EveryModel, ::testing::ValuesIn(model_names()),
