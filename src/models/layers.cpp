@@ -64,12 +64,13 @@ torch::Tensor crop_to(const torch::Tensor& x, int64_t height, int64_t width) {
 void check_input(const torch::Tensor& images, const char* model) {
   if (!images.defined() || images.dim() != 4 || images.size(1) != 3 || images.size(0) < 1 ||
       images.size(2) < 1 || images.size(3) < 1 || !images.is_floating_point()) {
-    std::ostringstream shape;
-    shape << (images.defined() ? images.sizes() : c10::IntArrayRef{});
-    throw_config_error(std::string(model) + ": expected a float image batch [B,3,H,W], got " +
-                       (images.defined()
-                            ? std::string(c10::toString(images.scalar_type())) + " " + shape.str()
-                            : std::string("an undefined tensor")));
+    std::string got = "an undefined tensor";
+    if (images.defined()) {
+      std::ostringstream text;
+      text << c10::toString(images.scalar_type()) << " " << images.sizes();
+      got = text.str();
+    }
+    throw_config_error(std::string(model) + ": expected a float image batch [B,3,H,W], got " + got);
   }
 }
 

@@ -63,6 +63,15 @@ TEST(Registry, ModelsRejectInputsThatAreNotImageBatches) {
   torch::NoGradGuard no_grad;
   EXPECT_THROW(model->forward_all(torch::zeros({3, 8, 8})), Error);
   EXPECT_THROW(model->forward_all(torch::zeros({1, 1, 8, 8})), Error);
+  try {
+    model->forward_all(torch::zeros({2, 1, 8, 8}));
+    ADD_FAILURE() << "a 1-channel batch was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "fcn_resnet50: expected a float image batch [B,3,H,W], got Float [2, 1, 8, 8]"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
