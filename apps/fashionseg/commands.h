@@ -34,5 +34,7 @@ Command add_evaluate_command(CLI::App& root, const GlobalOptions& global);
 Command add_report_command(CLI::App& root, const GlobalOptions& global);
 Command add_compare_command(CLI::App& root, const GlobalOptions& global);
 Command add_models_command(CLI::App& root, const GlobalOptions& global);
+Command add_import_weights_command(CLI::App& root, const GlobalOptions& global);
+Command add_export_weights_command(CLI::App& root, const GlobalOptions& global);
 
 }  // namespace fashionseg::cli

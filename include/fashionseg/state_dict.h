@@ -28,8 +28,9 @@ StateDict named_state(const torch::nn::Module& module);
 /// How load_state treats keys that do not match one to one.
 struct LoadStateOptions {
   /// Backbone-only loading: when non-empty (e.g. "backbone."), only model keys starting with
-  /// this prefix must be present in the file, and file keys outside it are ignored (listed in
-  /// LoadReport::ignored). Model keys outside the prefix keep their current values.
+  /// this prefix must be present in the file, and file keys outside it are ignored, whatever
+  /// their shape (listed in LoadReport::ignored). Model keys outside the prefix keep their
+  /// current values.
   /// Empty (default): every model key must be present and every file key must be used.
   std::string required_prefix;
   /// Re-initialise the classifier when the class count differs (default off): a key whose

@@ -227,9 +227,7 @@ Checkpoint parse_checkpoint(const std::string& bytes, const std::string& source)
     throw_input_error("not a fashionseg checkpoint (not a PyTorch zip archive)", where,
                       hint_foreign);
   }
-  if (!detail::ends_like_complete_zip(bytes)) {
-    throw_input_error("truncated checkpoint (no end-of-archive record)", where);
-  }
+  detail::check_torch_archive(bytes, where);
   torch::IValue value;
   try {
     value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));

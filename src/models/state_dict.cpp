@@ -99,13 +99,13 @@ LoadReport load_state(torch::nn::Module& module, const StateDict& tensors,
 
   for (const auto& item : tensors) {
     const std::string& key = item.key();
+    if (prefix_only && !starts_with(key, options.required_prefix)) {
+      report.ignored.push_back(key);
+      continue;
+    }
     const torch::Tensor* destination = target.find(key);
     if (!destination) {
-      if (prefix_only && !starts_with(key, options.required_prefix)) {
-        report.ignored.push_back(key);
-      } else {
-        report.unexpected.push_back(key);
-      }
+      report.unexpected.push_back(key);
       continue;
     }
     const torch::Tensor& source = item.value();
@@ -122,10 +122,9 @@ LoadReport load_state(torch::nn::Module& module, const StateDict& tensors,
     }
   }
   for (const auto& item : target) {
-    if (tensors.contains(item.key())) continue;
     if (prefix_only && !starts_with(item.key(), options.required_prefix)) {
       report.kept.push_back(item.key());
-    } else {
+    } else if (!tensors.contains(item.key())) {
       report.missing.push_back(item.key());
     }
   }
@@ -174,9 +173,7 @@ StateDict parse_state_bytes(const std::string& bytes, const std::string& source)
     throw_input_error("not a PyTorch zip file (torch.save of PyTorch >= 1.6)", where,
                       "re-save it with torch.save(dict(state_dict), path) from Python");
   }
-  if (!detail::ends_like_complete_zip(bytes)) {
-    throw_input_error("truncated PyTorch file (no end-of-archive record)", where);
-  }
+  detail::check_torch_archive(bytes, where);
   torch::IValue value;
   try {
     value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));

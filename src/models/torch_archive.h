@@ -1,24 +1,22 @@
 #pragma once
-// Framing checks for the PyTorch zip archives that torch.save / torch::pickle_save write.
+// Framing and integrity checks for the PyTorch zip archives that torch.save /
+// torch::pickle_save write (uncompressed zip entries, each with a CRC-32).
 
 #include <string>
+
+#include "fashionseg/error.h"
 
 namespace fashionseg::detail {
 
 /// True when `bytes` starts like a zip archive (a local file header).
-inline bool starts_like_zip(const std::string& bytes) {
-  return bytes.size() >= 4 && bytes.compare(0, 4, "PK\x03\x04") == 0;
-}
+bool starts_like_zip(const std::string& bytes);
 
-/// True when `bytes` ends with a zip end-of-central-directory record without comment, as
-/// PyTorch's archive writer (C++ and Python alike) always writes it. The zip reader alone
-/// accepts some truncated files (a cut inside the record), so truncation is checked here.
-inline bool ends_like_complete_zip(const std::string& bytes) {
-  constexpr size_t kEndRecordSize = 22;
-  if (bytes.size() < kEndRecordSize) return false;
-  const size_t end = bytes.size() - kEndRecordSize;
-  return bytes.compare(end, 4, "PK\x05\x06") == 0 && bytes[bytes.size() - 2] == 0 &&
-         bytes[bytes.size() - 1] == 0;
-}
+/// Checks that `bytes` is a complete PyTorch zip archive: it ends with an end-of-central-
+/// directory record without comment (as PyTorch's writer, C++ and Python alike, writes it; the
+/// zip reader alone accepts some truncated files), every central-directory entry points inside
+/// the file, and every stored entry's data matches its CRC-32 (LibTorch's reader does not check
+/// them, so damaged tensor data would otherwise load silently). Throws Error(kInput) at `where`.
+/// Archives that need zip64 fields (> 4 GiB) are checked for framing only.
+void check_torch_archive(const std::string& bytes, const Location& where);
 
 }  // namespace fashionseg::detail

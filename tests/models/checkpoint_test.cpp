@@ -7,6 +7,7 @@
 #include "fashionseg/checkpoint.h"
 #include "fashionseg/error.h"
 #include "fashionseg/files.h"
+#include "fashionseg/models.h"
 #include "support/python_script.h"
 #include "support/test_support.h"
 
@@ -123,17 +124,20 @@ TEST(Checkpoint, CorruptedBytesAreInputErrors) {
   const std::string bytes = serialize_checkpoint(sample_checkpoint());
   // Flip bytes across the file: zip headers, pickle, tensor data. CRC-32 checks catch data
   // damage; every case must be an Error, never a crash.
+  int flips = 0, errors = 0;
   for (size_t at = 0; at < bytes.size(); at += bytes.size() / 37 + 1) {
     std::string damaged = bytes;
     damaged[at] = static_cast<char>(damaged[at] ^ 0x5a);
+    ++flips;
     try {
-      parse_checkpoint(damaged, "damaged.fsm");
-      // A flip inside padding can leave a valid file; that is fine.
+      parse_checkpoint(damaged, "damaged.fsm");  // a flip in zip padding can leave a valid file
     } catch (const Error& e) {
+      ++errors;
       EXPECT_EQ(e.kind(), ErrorKind::kInput) << "flip at " << at << ": " << e.what();
       EXPECT_THAT(std::string(e.what()), HasSubstr("damaged.fsm"));
     }
   }
+  EXPECT_GE(errors, flips * 3 / 4) << "damage went unnoticed";
 }
 
 TEST(Checkpoint, ForeignFilesPointToImportWeights) {
@@ -179,6 +183,51 @@ print('BLOB', bytes(c['training']['blobs']['optimizer'].tolist()))
   EXPECT_THAT(result.output, HasSubstr("ARCH deeplabv3_resnet50 4 float16"));
   EXPECT_THAT(result.output, HasSubstr("WEIGHT torch.float16 (8, 3, 3, 3)"));
   EXPECT_THAT(result.output, HasSubstr(R"(BLOB b'\x00\x01\xff binary')"));
+}
+
+}  // namespace
+}  // namespace fashionseg
+
+namespace fashionseg {
+namespace {
+
+TEST(LoadModel, RebuildsTheRegisteredModelWithItsWeights) {
+  test::TempDir dir;
+  ModelOptions options;
+  options.num_classes = 3;
+  ModelPtr model = create_model("lraspp_mobilenet_v3_large", options);
+  model->eval();
+  save_checkpoint(make_checkpoint("lraspp_mobilenet_v3_large", options, *model), dir / "m.fsm");
+  const LoadedModel loaded = load_model(dir / "m.fsm");
+  EXPECT_FALSE(loaded.model->is_training());
+  torch::NoGradGuard no_grad;
+  const torch::Tensor x = torch::randn({1, 3, 33, 45});
+  EXPECT_TRUE(torch::equal(loaded.model->forward(x), model->forward(x)));
+}
+
+TEST(LoadModel, UnknownArchitectureAndWrongWeightsNameTheFile) {
+  test::TempDir dir;
+  ModelOptions options;
+  options.num_classes = 3;
+  ModelPtr model = create_model("lraspp_mobilenet_v3_large", options);
+  Checkpoint checkpoint = make_checkpoint("lraspp_mobilenet_v3_large", options, *model);
+
+  checkpoint.architecture = "no_such_net";
+  save_checkpoint(checkpoint, dir / "unknown.fsm");
+  const Error unknown = catch_error([&] { load_model(dir / "unknown.fsm"); });
+  EXPECT_EQ(unknown.kind(), ErrorKind::kInput);
+  EXPECT_THAT(std::string(unknown.what()), HasSubstr("unknown.fsm"));
+  EXPECT_THAT(std::string(unknown.what()), HasSubstr("no_such_net"));
+  EXPECT_THAT(unknown.hint(), HasSubstr("lraspp_mobilenet_v3_large"));
+
+  // Weights of one architecture under the name of another: every key is named.
+  checkpoint.architecture = "fcn_resnet50";
+  save_checkpoint(checkpoint, dir / "wrong.fsm");
+  const Error wrong = catch_error([&] { load_model(dir / "wrong.fsm"); });
+  EXPECT_EQ(wrong.kind(), ErrorKind::kInput);
+  EXPECT_THAT(std::string(wrong.what()), HasSubstr("wrong.fsm"));
+  EXPECT_THAT(std::string(wrong.what()), HasSubstr("backbone.layer4.2.conv3.weight"));
+  EXPECT_THAT(std::string(wrong.what()), HasSubstr("classifier.low_classifier.weight"));
 }
 
 }  // namespace

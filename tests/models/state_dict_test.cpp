@@ -154,12 +154,13 @@ TEST(StateDict, BackboneOnlyLoadsThePrefixAndKeepsTheRest) {
   for (const auto& item : named_state(*TinyNet())) {
     if (item.key().rfind("bn.", 0) == 0) file.insert(item.key(), torch::full_like(item.value(), 2));
   }
-  file.insert("fc.weight", torch::zeros({10, 4}));  // an ImageNet head: ignored
+  file.insert("fc.weight", torch::zeros({10, 4}));           // an ImageNet head: ignored
+  file.insert("head.1.weight", torch::zeros({9, 4, 1, 1}));  // outside the prefix: ignored too
   LoadStateOptions options;
   options.required_prefix = "bn.";
   const LoadReport report = load_state(*target, file, options);
   EXPECT_EQ(report.loaded.size(), 5u);
-  EXPECT_THAT(report.ignored, ElementsAre("fc.weight"));
+  EXPECT_THAT(report.ignored, ElementsAre("fc.weight", "head.1.weight"));
   EXPECT_EQ(report.kept.size(), 3u);
   EXPECT_TRUE(torch::equal(target->bn->weight, torch::full({4}, 2.0)));
 

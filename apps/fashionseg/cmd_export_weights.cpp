@@ -1,0 +1,33 @@
+// `fashionseg export-weights`: writes a checkpoint's weights as a plain dict of tensors that
+// Python loads into the torchvision model with load_state_dict (docs/weights.md).
+#include <iostream>
+
+#include "commands.h"
+#include "fashionseg/checkpoint.h"
+#include "fashionseg/state_dict.h"
+
+namespace fashionseg::cli {
+
+Command add_export_weights_command(CLI::App& root, const GlobalOptions& global) {
+  struct Args {
+    std::string checkpoint;
+    std::string output;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* app =
+      root.add_subcommand("export-weights",
+                          "Write a checkpoint's weights as a PyTorch dict (torch.load + "
+                          "load_state_dict)");
+  app->add_option("checkpoint", args->checkpoint, "Checkpoint (.fsm)")->required();
+  app->add_option("-o,--output", args->output, "PyTorch file to write (.pt)")->required();
+  return {app, [args] {
+            const Checkpoint checkpoint = load_checkpoint(args->checkpoint);
+            write_state_file(args->output, checkpoint.weights);
+            std::cout << "wrote " << args->output << ": " << checkpoint.weights.size()
+                      << " tensors of " << checkpoint.architecture << " ("
+                      << checkpoint.options.num_classes << " classes"
+                      << (checkpoint.options.aux_head ? ", aux head" : "") << ")\n";
+          }};
+}
+
+}  // namespace fashionseg::cli
