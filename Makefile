@@ -22,7 +22,7 @@ build: configure
 
 ## The main job on the embedded default.
 demo: build
-	@$(BUILD_DIR)/fashionseg demo --out out/demo
+	@$(BUILD_DIR)/fashionseg demo --output out/demo
 
 ## Every test; tests that need ../shared/data skip cleanly when it is absent.
 test: build

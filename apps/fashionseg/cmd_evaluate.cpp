@@ -48,7 +48,8 @@ void print_table(const nlohmann::json& metrics) {
               << cell(row["category_f1"]) << "  " << row["truth_pixels"].get<uint64_t>() << "\n";
   }
   std::cout << "\n";
-  for (const auto& [key, value] : metrics_summary_json(metrics).items()) {
+  const nlohmann::json summary = metrics_summary_json(metrics);  // items() must not outlive it
+  for (const auto& [key, value] : summary.items()) {
     std::cout << std::left << std::setw(22) << key
               << (value.is_number_float() ? cell(value) : value.dump()) << "\n";
   }

@@ -39,9 +39,11 @@ Command add_train_command(CLI::App& root, const GlobalOptions& global) {
   app->add_flag("--resume", args->resume, "Continue the run in the output directory exactly");
   app->add_flag("--print-config", args->print_config, "Print the resolved configuration and exit");
   return {app, [args] {
-            std::vector<std::string> overrides = args->overrides;
+            // --output and --data first, so an explicit --set of the same key wins.
+            std::vector<std::string> overrides;
             if (!args->output.empty()) overrides.push_back("train.output=" + args->output);
             if (!args->data.empty()) overrides.push_back("data.root=" + args->data);
+            overrides.insert(overrides.end(), args->overrides.begin(), args->overrides.end());
             const TrainConfig config = load_train_config(args->config, overrides);
             if (args->print_config) {
               std::cout << to_yaml(config);

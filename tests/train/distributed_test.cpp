@@ -36,7 +36,7 @@ TEST(Distributed, EnvironmentIsValidated) {
 TEST(Distributed, TwoRanksMatchOneProcessWithTheSameGlobalBatch) {
   test::TempDir dir;
   const std::string bin = shell_quote(test::fashionseg_binary().string());
-  ASSERT_EQ(test::run_fashionseg("synth --count 8 --width 32 --height 48 -o " +
+  ASSERT_EQ(test::run_fashionseg("synth --count 8 --width 64 --height 96 -o " +
                                  shell_quote((dir / "raw").string()))
                 .exit_code,
             0);
@@ -49,7 +49,7 @@ TEST(Distributed, TwoRanksMatchOneProcessWithTheSameGlobalBatch) {
   // batch is then exactly the mean of the ranks' gradients.
   std::ofstream(dir / "ddp.yaml")
       << "model:\n  type: unet\n  base_width: 4\n  batch_norm: false\n  dropout: 0\n"
-         "data:\n  crop_width: 32\n  crop_height: 48\n  scale_min: 1\n  scale_max: 1\n"
+         "data:\n  crop_width: 64\n  crop_height: 96\n  scale_min: 1\n  scale_max: 1\n"
          "  flip: 0\n  brightness: 0\n  contrast: 0\n  saturation: 0\n  workers: 1\n"
          "optimizer:\n  type: sgd\n  lr: 0.05\n"
          "train:\n  epochs: 2\n  val_every: 0\n  seed: 5\n";
