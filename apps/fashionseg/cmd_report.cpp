@@ -21,13 +21,13 @@ namespace fs = std::filesystem;
 namespace {
 
 /// Photo | truth | prediction panels for the first `count` validation photos.
-std::vector<ReportImage> example_panels(const fs::path& run_dir, const RunRecord& run,
-                                        int count) {
+std::vector<ReportImage> example_panels(const fs::path& run_dir, const RunRecord& run, int count) {
   std::vector<ReportImage> examples;
-  const fs::path checkpoint = fs::exists(run_dir / "best.fsm") ? run_dir / "best.fsm"
-                                                               : run_dir / "last.fsm";
+  const fs::path checkpoint =
+      fs::exists(run_dir / "best.fsm") ? run_dir / "best.fsm" : run_dir / "last.fsm";
   if (count <= 0 || !fs::exists(checkpoint) || run.config_yaml.empty()) return examples;
-  const TrainConfig config = parse_train_config(run.config_yaml, (run_dir / "config.yaml").string());
+  const TrainConfig config =
+      parse_train_config(run.config_yaml, (run_dir / "config.yaml").string());
   const PreparedDataset dataset = read_prepared_dataset(config.data.root);
   const auto& photos = dataset.split(config.data.val_split).empty()
                            ? dataset.split(config.data.train_split)
@@ -36,10 +36,10 @@ std::vector<ReportImage> example_panels(const fs::path& run_dir, const RunRecord
   for (int i = 0; i < count && i < static_cast<int>(photos.size()); ++i) {
     const cv::Mat rgb = read_image_rgb(photos[i].image);
     const cv::Mat truth = read_label_mask(photos[i].mask);
-    const cv::Mat prediction =
-        segment_image(*loaded.model, rgb, loaded.checkpoint.preprocessing);
-    const cv::Mat panel = side_by_side({rgb, overlay_mask(rgb, truth), overlay_mask(rgb, prediction)},
-                                       {"photo", "ground truth", "prediction"});
+    const cv::Mat prediction = segment_image(*loaded.model, rgb, loaded.checkpoint.preprocessing);
+    const cv::Mat panel =
+        side_by_side({rgb, overlay_mask(rgb, truth), overlay_mask(rgb, prediction)},
+                     {"photo", "ground truth", "prediction"});
     examples.push_back({photos[i].image_id, "image/jpeg", encode_jpeg(panel, 85)});
   }
   return examples;
@@ -76,7 +76,8 @@ Command add_report_command(CLI::App& root, const GlobalOptions& global) {
             const auto confusion = confusion_picture(run);
             const std::string html = render_run_report(
                 run, example_panels(*run_dir, run, *examples), confusion ? &*confusion : nullptr);
-            const fs::path out = output->empty() ? fs::path(*run_dir) / "report.html" : fs::path(*output);
+            const fs::path out =
+                output->empty() ? fs::path(*run_dir) / "report.html" : fs::path(*output);
             write_file_atomic(out, html);
             std::cout << "report: " << out.string() << "\n";
           }};

@@ -17,18 +17,12 @@ using fashionseg::cli::AddCommand;
 // The explicit table of subcommands (no self-registering statics: a static library's linker
 // would drop them silently).
 const AddCommand kCommands[] = {
-    fashionseg::cli::add_info_command,
-    fashionseg::cli::add_synth_command,
-    fashionseg::cli::add_prepare_command,
-    fashionseg::cli::add_stats_command,
-    fashionseg::cli::add_demo_command,
-    fashionseg::cli::add_train_command,
-    fashionseg::cli::add_evaluate_command,
-    fashionseg::cli::add_report_command,
-    fashionseg::cli::add_compare_command,
-    fashionseg::cli::add_models_command,
-    fashionseg::cli::add_import_weights_command,
-    fashionseg::cli::add_export_weights_command,
+    fashionseg::cli::add_info_command,           fashionseg::cli::add_synth_command,
+    fashionseg::cli::add_prepare_command,        fashionseg::cli::add_stats_command,
+    fashionseg::cli::add_demo_command,           fashionseg::cli::add_train_command,
+    fashionseg::cli::add_evaluate_command,       fashionseg::cli::add_report_command,
+    fashionseg::cli::add_compare_command,        fashionseg::cli::add_models_command,
+    fashionseg::cli::add_import_weights_command, fashionseg::cli::add_export_weights_command,
 };
 
 }  // namespace

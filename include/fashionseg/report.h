@@ -11,11 +11,11 @@ namespace fashionseg {
 
 /// What a run directory (see trainer.h) holds, read back.
 struct RunRecord {
-  std::string name;                  ///< the directory's name
+  std::string name;  ///< the directory's name
   std::filesystem::path dir;
-  std::vector<nlohmann::json> log;   ///< log.jsonl, one entry per epoch
-  nlohmann::json best_metrics;       ///< best_metrics.json (null when never validated)
-  std::string config_yaml;           ///< config.yaml
+  std::vector<nlohmann::json> log;  ///< log.jsonl, one entry per epoch
+  nlohmann::json best_metrics;      ///< best_metrics.json (null when never validated)
+  std::string config_yaml;          ///< config.yaml
 };
 
 /// Reads a run directory. Throws Error(kNotFound) when it has no log.jsonl, Error(kInput)

@@ -13,13 +13,14 @@ namespace fashionseg {
 
 /// How to segment.
 struct SegmentOptions {
-  bool flip_tta = false;                 ///< average with the mirrored photo's logits
-  torch::Device device = torch::kCPU;    ///< where the model runs
+  bool flip_tta = false;               ///< average with the mirrored photo's logits
+  torch::Device device = torch::kCPU;  ///< where the model runs
 };
 
 /// Logits [C, H, W] at the photo's original size for an 8-bit RGB photo.
 torch::Tensor segment_logits(SegmentationModel& model, const cv::Mat& rgb,
-                             const Preprocessing& preprocessing, const SegmentOptions& options = {});
+                             const Preprocessing& preprocessing,
+                             const SegmentOptions& options = {});
 
 /// The label mask (CV_8UC1, the photo's size) for an 8-bit RGB photo.
 cv::Mat segment_image(SegmentationModel& model, const cv::Mat& rgb,

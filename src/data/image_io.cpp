@@ -34,8 +34,8 @@ ImageSize parse_jpeg_size(const unsigned char* p, size_t n, const std::string& n
     }
     const uint16_t length = big_endian16(p + i + 2);
     // SOF0..SOF15 carry the frame size, except DHT (C4), JPG (C8) and DAC (CC).
-    const bool is_sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
-                        marker != 0xCC;
+    const bool is_sof =
+        marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
     if (is_sof) {
       if (i + 9 > n) break;
       return {static_cast<int>(big_endian16(p + i + 7)), static_cast<int>(big_endian16(p + i + 5))};
@@ -54,8 +54,7 @@ ImageSize parse_image_size(std::string_view bytes, const std::string& name) {
   static const unsigned char kPng[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
   if (n >= 8 && std::equal(kPng, kPng + 8, p)) return parse_png_size(p, n, name);
   if (n >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF) return parse_jpeg_size(p, n, name);
-  throw_input_error("not a JPEG or PNG image", {name, 0, ""},
-                    "photos must be JPEG or PNG files");
+  throw_input_error("not a JPEG or PNG image", {name, 0, ""}, "photos must be JPEG or PNG files");
 }
 
 ImageSize read_image_size(const std::filesystem::path& path) {
@@ -66,8 +65,7 @@ ImageSize read_image_size(const std::filesystem::path& path) {
 
 cv::Mat decode_image_rgb(std::string_view bytes, const std::string& name) {
   if (bytes.empty()) throw_input_error("empty image", {name, 0, ""});
-  const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
-                       const_cast<char*>(bytes.data()));
+  const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
   cv::Mat bgr;
   try {
     // IMREAD_COLOR applies the EXIF orientation.
@@ -89,8 +87,7 @@ cv::Mat read_image_rgb(const std::filesystem::path& path) {
 
 cv::Mat read_label_mask(const std::filesystem::path& path) {
   const std::string bytes = read_file(path);
-  const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
-                       const_cast<char*>(bytes.data()));
+  const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
   cv::Mat mask;
   try {
     mask = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);

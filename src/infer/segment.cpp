@@ -23,11 +23,10 @@ torch::Tensor segment_logits(SegmentationModel& model, const cv::Mat& rgb,
   const torch::Tensor logits = predict_logits(model, batch, options.flip_tta);
   const torch::Tensor cut =
       logits.slice(2, 0, resized.height).slice(3, 0, resized.width).to(torch::kCPU);
-  return torch::nn::functional::interpolate(
-             cut, torch::nn::functional::InterpolateFuncOptions()
-                      .size(std::vector<int64_t>{rgb.rows, rgb.cols})
-                      .mode(torch::kBilinear)
-                      .align_corners(false))[0];
+  return torch::nn::functional::interpolate(cut, torch::nn::functional::InterpolateFuncOptions()
+                                                     .size(std::vector<int64_t>{rgb.rows, rgb.cols})
+                                                     .mode(torch::kBilinear)
+                                                     .align_corners(false))[0];
 }
 
 cv::Mat segment_image(SegmentationModel& model, const cv::Mat& rgb,

@@ -34,11 +34,20 @@ std::string html_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -60,8 +69,8 @@ std::string svg_line_chart(const std::string& title, const std::string& x_label,
   std::ostringstream svg;
   svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << height
       << "' font-family='sans-serif' font-size='11'>";
-  svg << "<text x='" << left << "' y='16' font-size='13' font-weight='bold'>"
-      << html_escape(title) << "</text>";
+  svg << "<text x='" << left << "' y='16' font-size='13' font-weight='bold'>" << html_escape(title)
+      << "</text>";
   if (!std::isfinite(x_min)) {
     svg << "<text x='" << left << "' y='" << height / 2 << "'>no data</text></svg>";
     return svg.str();
@@ -85,8 +94,8 @@ std::string svg_line_chart(const std::string& title, const std::string& x_label,
     svg << "<text x='" << px(x) << "' y='" << top + plot_h + 14 << "' text-anchor='middle'>"
         << number(x) << "</text>";
   }
-  svg << "<text x='" << left + plot_w / 2 << "' y='" << height - 6
-      << "' text-anchor='middle'>" << html_escape(x_label) << "</text>";
+  svg << "<text x='" << left + plot_w / 2 << "' y='" << height - 6 << "' text-anchor='middle'>"
+      << html_escape(x_label) << "</text>";
   for (size_t k = 0; k < series.size(); ++k) {
     std::string points;
     for (size_t i = 0; i < series[k].x.size() && i < series[k].y.size(); ++i) {
@@ -95,9 +104,9 @@ std::string svg_line_chart(const std::string& title, const std::string& x_label,
     }
     svg << "<polyline fill='none' stroke='" << colour_of(k) << "' stroke-width='2' points='"
         << points << "'/>";
-    svg << "<rect x='" << width - right + 10 << "' y='" << top + 16 * k << "' width='10' height='10' fill='"
-        << colour_of(k) << "'/><text x='" << width - right + 24 << "' y='" << top + 16 * k + 9
-        << "'>" << html_escape(series[k].name) << "</text>";
+    svg << "<rect x='" << width - right + 10 << "' y='" << top + 16 * k
+        << "' width='10' height='10' fill='" << colour_of(k) << "'/><text x='" << width - right + 24
+        << "' y='" << top + 16 * k + 9 << "'>" << html_escape(series[k].name) << "</text>";
   }
   svg << "</svg>";
   return svg.str();
@@ -111,8 +120,7 @@ std::string svg_bar_chart(const std::string& title, const std::vector<std::strin
   std::ostringstream svg;
   svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << height
       << "' font-family='sans-serif' font-size='11'>";
-  svg << "<text x='4' y='16' font-size='13' font-weight='bold'>" << html_escape(title)
-      << "</text>";
+  svg << "<text x='4' y='16' font-size='13' font-weight='bold'>" << html_escape(title) << "</text>";
   for (size_t i = 0; i < labels.size(); ++i) {
     const double y = top + static_cast<double>(i) * row;
     const double v = i < values.size() ? values[i] : NAN;

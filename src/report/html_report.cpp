@@ -48,20 +48,20 @@ std::vector<ChartSeries> curves(const RunRecord& run, const std::vector<std::str
   return series;
 }
 
-const std::vector<std::string> kHeadline = {"mean_iou",       "mean_iou_truth", "foreground_iou",
-                                            "pixel_accuracy", "category_f1",    "mean_class_accuracy"};
+const std::vector<std::string> kHeadline = {"mean_iou",       "mean_iou_truth",
+                                            "foreground_iou", "pixel_accuracy",
+                                            "category_f1",    "mean_class_accuracy"};
 
 std::string image_tag(const ReportImage& image) {
   return "<figure><img alt='" + html_escape(image.caption) + "' src='data:" + image.mime_type +
-         ";base64," + base64_encode(image.bytes) + "'><figcaption>" +
-         html_escape(image.caption) + "</figcaption></figure>";
+         ";base64," + base64_encode(image.bytes) + "'><figcaption>" + html_escape(image.caption) +
+         "</figcaption></figure>";
 }
 
 }  // namespace
 
 std::string base64_encode(const std::vector<unsigned char>& bytes) {
-  static const char* kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   size_t i = 0;
@@ -132,10 +132,9 @@ std::string render_run_report(const RunRecord& run, const std::vector<ReportImag
   }
   html << "<h2>Curves</h2>";
   html << svg_line_chart("Training loss", "epoch", curves(run, {"train_loss"}, false, ""));
-  html << svg_line_chart("Validation", "epoch",
-                         curves(run, {"mean_iou", "foreground_iou", "pixel_accuracy",
-                                      "category_f1"},
-                                true, ""));
+  html << svg_line_chart(
+      "Validation", "epoch",
+      curves(run, {"mean_iou", "foreground_iou", "pixel_accuracy", "category_f1"}, true, ""));
   if (run.best_metrics.is_object() && run.best_metrics.contains("classes")) {
     std::vector<std::string> labels;
     std::vector<double> values;
@@ -170,7 +169,8 @@ std::string render_comparison(const std::vector<RunRecord>& runs) {
     double seconds = 0;
     for (const auto& entry : run.log) seconds += entry.value("seconds", 0.0);
     html << "<tr><td>" << html_escape(run.name) << "</td><td>" << run.log.size() << "</td>";
-    for (const auto& key : kHeadline) html << "<td>" << format(value_at(run.best_metrics, key)) << "</td>";
+    for (const auto& key : kHeadline)
+      html << "<td>" << format(value_at(run.best_metrics, key)) << "</td>";
     html << "<td>" << format(seconds) << "</td></tr>";
   }
   html << "</table>";

@@ -38,8 +38,7 @@ torch::Tensor image_to_tensor(const cv::Mat& rgb, const Normalization& norm) {
 torch::Tensor mask_to_tensor(const cv::Mat& mask) {
   if (mask.type() != CV_8UC1) throw_input_error("expected an 8-bit single-channel mask");
   cv::Mat contiguous = mask.isContinuous() ? mask : mask.clone();
-  return torch::from_blob(contiguous.data, {mask.rows, mask.cols}, torch::kUInt8)
-      .to(torch::kInt64);
+  return torch::from_blob(contiguous.data, {mask.rows, mask.cols}, torch::kUInt8).to(torch::kInt64);
 }
 
 cv::Mat tensor_to_mask(const torch::Tensor& labels) {

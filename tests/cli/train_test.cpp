@@ -102,9 +102,9 @@ TEST_F(TrainCli, TrainsResumesEvaluates) {
   EXPECT_NE(html.find("data:image/jpeg;base64,"), std::string::npos);  // example panels
   EXPECT_NE(html.find("data:image/png;base64,"), std::string::npos);   // confusion matrix
 
-  const auto compare = run_fashionseg("compare " + shell_quote(run.string()) + " " +
-                                      shell_quote(run.string()) + " -o " +
-                                      shell_quote((*dir_ / "cmp.html").string()));
+  const auto compare =
+      run_fashionseg("compare " + shell_quote(run.string()) + " " + shell_quote(run.string()) +
+                     " -o " + shell_quote((*dir_ / "cmp.html").string()));
   ASSERT_EQ(compare.exit_code, 0) << compare.output;
   EXPECT_NE(read_file(*dir_ / "cmp.html").find("Comparison of 2 runs"), std::string::npos);
 }

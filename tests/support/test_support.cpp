@@ -28,7 +28,8 @@ TempDir::~TempDir() {
 
 std::optional<fs::path> shared_dataset(const std::string& name) {
   const char* override_dir = std::getenv("FASHIONSEG_SHARED_DATA");
-  const fs::path root = override_dir ? fs::path(override_dir) : fs::path(FASHIONSEG_SHARED_DATA_DIR);
+  const fs::path root =
+      override_dir ? fs::path(override_dir) : fs::path(FASHIONSEG_SHARED_DATA_DIR);
   const fs::path dir = root / name;
   std::error_code ec;
   if (fs::is_directory(dir, ec)) return dir;
@@ -59,7 +60,8 @@ CommandResult run_command(const std::string& command_line) {
   if (!pipe) throw std::runtime_error("popen failed for: " + command_line);
   std::array<char, 4096> buffer;
   size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    result.output.append(buffer.data(), n);
   const int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
