@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Trains several registered models on the prepared CCP photos under the same wall-clock budget
+# and scores each on the validation split, for docs/model-zoo.md.
+#   scripts/model-zoo.sh [minutes per model] [threads]
+# Each run is stopped by SIGINT when its budget is spent (the trainer then writes last.fsm),
+# then `fashionseg evaluate` scores last.fsm on the validation photos at their original size.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+minutes="${1:-10}"
+threads="${2:-1}"
+bin=build/fashionseg
+data=out/ccp
+config=configs/zoo_ccp-288x192.yaml
+[ -f "$data/index.csv" ] ||
+  "$bin" prepare --imaterialist ../shared/data/ccp-imat -o "$data" --label-space main \
+    --val-fraction 0.142857
+# name | overrides (epochs chosen so the schedule roughly ends within the budget at 1 thread)
+runs=(
+  "lraspp_mobilenet_v3_large|--set model.type=lraspp_mobilenet_v3_large --set train.epochs=6"
+  "deeplabv3_mobilenet_v3_large|--set model.type=deeplabv3_mobilenet_v3_large --set train.epochs=4"
+  "unet-w16|--set model.type=unet --set model.base_width=16 --set train.epochs=2"
+  "segnet_vgg16-x0.25|--set model.type=segnet_vgg16 --set model.width_multiplier=0.25 --set train.epochs=3"
+)
+for run in "${runs[@]}"; do
+  name="${run%%|*}"
+  overrides="${run#*|}"
+  out="runs/zoo/$name"
+  rm -rf "$out"
+  start=$(date +%s)
+  # shellcheck disable=SC2086
+  timeout -s INT "$((minutes * 60))" "$bin" --threads "$threads" train "$config" $overrides \
+    --set train.output="$out" >"runs/zoo/$name.log" 2>&1 || true
+  echo "$name trained $(($(date +%s) - start)) s" | tee -a runs/zoo/times.txt
+  "$bin" --threads "$threads" evaluate -m "$out/last.fsm" -d "$data" -o "$out/eval" \
+    >"runs/zoo/$name.eval.txt" 2>&1
+done
