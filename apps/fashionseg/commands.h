@@ -36,5 +36,6 @@ Command add_compare_command(CLI::App& root, const GlobalOptions& global);
 Command add_models_command(CLI::App& root, const GlobalOptions& global);
 Command add_import_weights_command(CLI::App& root, const GlobalOptions& global);
 Command add_export_weights_command(CLI::App& root, const GlobalOptions& global);
+Command add_predict_command(CLI::App& root, const GlobalOptions& global);
 
 }  // namespace fashionseg::cli

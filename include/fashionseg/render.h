@@ -33,3 +33,17 @@ cv::Mat side_by_side(const std::vector<cv::Mat>& images, const std::vector<std::
                      int gap = 6);
 
 }  // namespace fashionseg
+
+namespace fashionseg {
+
+/// The overlay of `labels` on `rgb` with a legend of `values` (names[value]) to its right,
+/// the legend scaled with the photo so it stays legible on large photos. RGB (CV_8UC3).
+cv::Mat overlay_with_legend(const cv::Mat& rgb, const cv::Mat& labels,
+                            const std::vector<int>& values, const std::vector<std::string>& names,
+                            double opacity = 0.55);
+
+/// One category cut out of the photo: RGBA (CV_8UC4) cropped to `box`, alpha 255 where
+/// labels == value and 0 elsewhere.
+cv::Mat category_cutout(const cv::Mat& rgb, const cv::Mat& labels, int value, cv::Rect box);
+
+}  // namespace fashionseg

@@ -117,3 +117,34 @@ cv::Mat side_by_side(const std::vector<cv::Mat>& images, const std::vector<std::
 }
 
 }  // namespace fashionseg
+
+namespace fashionseg {
+
+cv::Mat overlay_with_legend(const cv::Mat& rgb, const cv::Mat& labels,
+                            const std::vector<int>& values, const std::vector<std::string>& names,
+                            double opacity) {
+  const cv::Mat overlay = overlay_mask(rgb, labels, opacity);
+  cv::Mat legend = draw_legend(values, names);
+  // The legend is drawn for photos about 900 pixels high; scale it up with larger photos.
+  const double scale = std::max(1.0, rgb.rows / 900.0);
+  if (scale > 1.0) cv::resize(legend, legend, cv::Size(), scale, scale, cv::INTER_LINEAR);
+  cv::Mat canvas(std::max(overlay.rows, legend.rows), overlay.cols + legend.cols, CV_8UC3,
+                 cv::Scalar(255, 255, 255));
+  overlay.copyTo(canvas(cv::Rect(0, 0, overlay.cols, overlay.rows)));
+  legend.copyTo(canvas(cv::Rect(overlay.cols, 0, legend.cols, legend.rows)));
+  return canvas;
+}
+
+cv::Mat category_cutout(const cv::Mat& rgb, const cv::Mat& labels, int value, cv::Rect box) {
+  box &= cv::Rect(0, 0, rgb.cols, rgb.rows);
+  cv::Mat rgba;
+  cv::cvtColor(rgb(box), rgba, cv::COLOR_RGB2RGBA);
+  const cv::Mat alpha = labels(box) == value;
+  cv::Mat channels[4];
+  cv::split(rgba, channels);
+  channels[3] = alpha;
+  cv::merge(channels, 4, rgba);
+  return rgba;
+}
+
+}  // namespace fashionseg

@@ -10,6 +10,7 @@
 #include "fashionseg/checkpoint.h"
 #include "fashionseg/class_stats.h"
 #include "fashionseg/dataset_index.h"
+#include "fashionseg/device.h"
 #include "fashionseg/distributed.h"
 #include "fashionseg/error.h"
 #include "fashionseg/evaluation.h"
@@ -90,19 +91,6 @@ std::vector<float> class_weights(const LossConfig& loss, const fs::path& root) {
   return std::vector<float>(chosen->begin(), chosen->end());
 }
 
-torch::Device parse_device(const std::string& name) {
-  try {
-    torch::Device device(name);
-    if (device.is_cuda() && !torch::cuda::is_available()) {
-      throw_config_error("train.device is '" + name + "' but this build has no usable CUDA",
-                         "use device: cpu");
-    }
-    return device;
-  } catch (const c10::Error&) {
-    throw_config_error("train.device '" + name + "' is not a device", "cpu, cuda or cuda:N");
-  }
-}
-
 torch::Tensor cpu_rng_state() {
   auto generator = at::detail::getDefaultCPUGenerator();
   std::lock_guard<std::mutex> lock(generator.mutex());
@@ -131,7 +119,7 @@ class Run {
         options_(options),
         run_dir_(config.train.output),
         group_(distributed_env_from_environment()),
-        device_(parse_device(config.train.device)) {}
+        device_(parse_device(config.train.device, "train.device")) {}
 
   TrainSummary execute();
 

@@ -1,0 +1,269 @@
+// `fashionseg predict`: segment photos with a checkpoint (the bundled model by default) and
+// write masks, overlays, per-photo JSON, cut-outs, a submission CSV, COCO results and logits.
+#include <torch/torch.h>
+
+#include <atomic>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "commands.h"
+#include "default_model.h"
+#include "fashionseg/error.h"
+#include "fashionseg/files.h"
+#include "fashionseg/image_io.h"
+#include "fashionseg/npy.h"
+#include "fashionseg/parallel.h"
+#include "fashionseg/photo_inputs.h"
+#include "fashionseg/prediction_formats.h"
+#include "fashionseg/render.h"
+#include "fashionseg/segmenter.h"
+
+namespace fashionseg::cli {
+namespace {
+namespace fs = std::filesystem;
+
+struct PredictArguments {
+  std::vector<std::string> inputs;
+  std::string list;
+  std::string model;
+  std::string output = "out/predict";
+  std::string device = "cpu";
+  std::string shard;
+  std::vector<double> scales;
+  double window = 0.0;
+  double min_area = 0.001;
+  double opacity = 0.55;
+  int batch_size = 4;
+  bool recursive = false, flip = false, quiet = false;
+  bool mask = false, color = false, overlay = false, json = false, cutouts = false;
+  bool csv = false, coco = false, logits = false, all = false;
+};
+
+/// The outputs chosen; mask, overlay and JSON when the user chose none.
+void choose_default_outputs(PredictArguments& a) {
+  if (a.all) a.mask = a.color = a.overlay = a.json = a.cutouts = a.csv = a.coco = a.logits = true;
+  if (!(a.mask || a.color || a.overlay || a.json || a.cutouts || a.csv || a.coco || a.logits)) {
+    a.mask = a.overlay = a.json = true;
+  }
+}
+
+std::string slug(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else if (!out.empty() && out.back() != '-') {
+      out += '-';
+    }
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out;
+}
+
+nlohmann::json categories_json(const std::vector<FoundCategory>& found) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& c : found) {
+    list.push_back({{"id", c.id},
+                    {"name", c.name},
+                    {"share", c.share},
+                    {"pixels", c.pixels},
+                    {"box", {c.box.x, c.box.y, c.box.width, c.box.height}},
+                    {"instances", c.instances}});
+  }
+  return list;
+}
+
+/// Writes every per-photo output chosen; returns the photo's JSON record.
+nlohmann::json write_photo_outputs(const PredictArguments& a, const Segmenter& segmenter,
+                                   const fs::path& photo, const std::string& stem,
+                                   const cv::Mat& rgb, const Segmentation& result) {
+  const fs::path out(a.output);
+  nlohmann::json files = nlohmann::json::object();
+  if (a.mask) {
+    write_png(out / (stem + "_mask.png"), result.labels, false);
+    files["mask"] = stem + "_mask.png";
+  }
+  if (a.color) {
+    write_png(out / (stem + "_color.png"), colorize_mask(result.labels));
+    files["color"] = stem + "_color.png";
+  }
+  std::vector<int> values;
+  for (const auto& c : result.categories) values.push_back(c.id);
+  if (a.overlay) {
+    write_jpeg(out / (stem + "_overlay.jpg"),
+               overlay_with_legend(rgb, result.labels, values, segmenter.class_names(), a.opacity));
+    files["overlay"] = stem + "_overlay.jpg";
+  }
+  if (a.cutouts) {
+    nlohmann::json cutouts = nlohmann::json::array();
+    for (const auto& c : result.categories) {
+      const std::string name =
+          stem + "_cutouts/" + std::to_string(c.id) + "_" + slug(c.name) + ".png";
+      write_png(out / name, category_cutout(rgb, result.labels, c.id, c.box));
+      cutouts.push_back(name);
+    }
+    files["cutouts"] = cutouts;
+  }
+  if (a.logits) {
+    const cv::Mat logits = segmenter.input_logits(rgb);
+    const torch::Tensor tensor = torch::from_blob(
+        logits.data, {logits.size[0], logits.size[1], logits.size[2]}, torch::kFloat);
+    write_npy(out / (stem + "_logits.npy"), tensor);
+    files["logits"] = stem + "_logits.npy";
+  }
+  nlohmann::json record = {{"image", photo.string()},
+                           {"width", rgb.cols},
+                           {"height", rgb.rows},
+                           {"architecture", segmenter.architecture()},
+                           {"categories", categories_json(result.categories)},
+                           {"outputs", files}};
+  if (a.json) write_file_atomic(out / (stem + ".json"), record.dump(2));
+  return record;
+}
+
+void run_predict(PredictArguments a, const GlobalOptions& global) {
+  choose_default_outputs(a);
+  std::vector<fs::path> photos = collect_photos(a.inputs, a.list, a.recursive);
+  if (!a.shard.empty()) photos = take_shard(photos, parse_shard(a.shard));
+  if (photos.empty()) throw_config_error("no photos to segment", "name files, folders or --list");
+  SegmenterOptions options;
+  options.device = a.device;
+  options.flip = a.flip;
+  if (!a.scales.empty()) options.scales = a.scales;
+  options.window_scale = a.window;
+  options.area_rule.min_area_fraction = a.min_area;
+  options.confidence = a.coco;
+  const fs::path model_path = resolve_model_path(a.model);
+  const Segmenter segmenter(model_path, options);
+  fs::create_directories(a.output);
+  const std::vector<std::string> stems = unique_stems(photos);
+  const std::vector<int> category_ids = imaterialist_category_ids(segmenter.class_names());
+  std::vector<std::string> csv_rows(photos.size());
+  std::vector<nlohmann::json> coco(photos.size());
+  std::vector<std::string> failures;
+  std::mutex failures_mutex;
+  if (!a.quiet) {
+    std::cout << "model: " << model_path.string() << " (" << segmenter.architecture() << ", "
+              << segmenter.class_names().size() << " classes)\n";
+  }
+  for (size_t first = 0; first < photos.size(); first += static_cast<size_t>(a.batch_size)) {
+    const size_t count = std::min(photos.size() - first, static_cast<size_t>(a.batch_size));
+    std::vector<cv::Mat> images(count);
+    std::vector<std::string> errors(count);
+    parallel_for(count, global.threads, [&](size_t k) {
+      try {
+        images[k] = read_image_rgb(photos[first + k]);
+      } catch (const Error& e) {
+        errors[k] = e.what();
+      }
+    });
+    std::vector<cv::Mat> readable;
+    std::vector<size_t> which;
+    for (size_t k = 0; k < count; ++k) {
+      if (errors[k].empty()) {
+        readable.push_back(images[k]);
+        which.push_back(first + k);
+      } else {
+        std::cerr << "fashionseg: error: " << errors[k] << "\n";
+        failures.push_back(photos[first + k].string());
+      }
+    }
+    if (readable.empty()) continue;
+    const std::vector<Segmentation> results = segmenter.segment_batch(readable);
+    std::vector<std::string> lines(readable.size());
+    parallel_for(readable.size(), global.threads, [&](size_t k) {
+      const size_t i = which[k];
+      try {
+        write_photo_outputs(a, segmenter, photos[i], stems[i], readable[k], results[k]);
+        if (a.csv || a.coco) {
+          const std::vector<MaskPiece> pieces = find_pieces(results[k].labels, options.area_rule);
+          if (a.csv) {
+            csv_rows[i] =
+                imaterialist_submission_rows(photos[i].filename().string(), pieces, category_ids);
+          }
+          if (a.coco) {
+            coco[i] =
+                coco_result_entries(photos[i].filename().string(), pieces, results[k].confidence);
+          }
+        }
+        lines[k] = photos[i].string() + ": " + categories_line(results[k].categories);
+      } catch (const Error& e) {
+        std::lock_guard<std::mutex> lock(failures_mutex);
+        std::cerr << "fashionseg: error: " << photos[i].string() << ": " << e.what() << "\n";
+        failures.push_back(photos[i].string());
+      }
+    });
+    if (!a.quiet) {
+      for (const auto& line : lines) {
+        if (!line.empty()) std::cout << line << "\n";
+      }
+    }
+  }
+  const fs::path out(a.output);
+  if (a.csv) {
+    std::string csv = imaterialist_submission_header();
+    for (const auto& rows : csv_rows) csv += rows;
+    write_file_atomic(out / "submission.csv", csv);
+  }
+  if (a.coco) {
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& entries : coco) {
+      if (entries.is_array()) all.insert(all.end(), entries.begin(), entries.end());
+    }
+    write_file_atomic(out / "coco_results.json", all.dump());
+  }
+  const size_t done = photos.size() - failures.size();
+  std::cout << "segmented " << done << " of " << photos.size() << " photos; results in "
+            << out.string() << "\n";
+  if (!failures.empty()) {
+    throw_input_error(std::to_string(failures.size()) + " of " + std::to_string(photos.size()) +
+                      " photos could not be segmented (first: " + failures.front() + ")");
+  }
+}
+
+}  // namespace
+
+Command add_predict_command(CLI::App& root, const GlobalOptions& global) {
+  CLI::App* app = root.add_subcommand(
+      "predict", "Segment photos: masks, overlays and the categories found in each");
+  auto a = std::make_shared<PredictArguments>();
+  app->add_option("inputs", a->inputs, "Photos, folders or glob patterns");
+  app->add_option("--list", a->list, "A file listing photos, one per line");
+  app->add_flag("-r,--recursive", a->recursive, "Search folders recursively");
+  app->add_option("-m,--model", a->model, "Checkpoint (.fsm); default: the bundled model");
+  app->add_option("-o,--output", a->output, "Output folder")->capture_default_str();
+  app->add_option("--device", a->device, "cpu, cuda or cuda:N")->capture_default_str();
+  app->add_option("--shard", a->shard, "Process shard i of n (i/n), e.g. 0/4");
+  app->add_option("--batch-size", a->batch_size, "Photos per forward pass")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app->add_flag("--flip", a->flip, "Flip test-time augmentation");
+  app->add_option("--scales", a->scales, "Multi-scale test-time augmentation, e.g. 0.75,1,1.25")
+      ->delimiter(',');
+  app->add_option("--window", a->window,
+                  "Sliding window: fit the photo into this many times the model's input box "
+                  "and cover it with overlapping windows (0 = off)")
+      ->check(CLI::Range(0.0, 8.0));
+  app->add_option("--min-area", a->min_area, "Share of a photo a category must cover to count")
+      ->check(CLI::Range(0.0, 0.99))
+      ->capture_default_str();
+  app->add_option("--opacity", a->opacity, "Overlay opacity")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app->add_flag("--mask", a->mask, "Write <photo>_mask.png (class ids)");
+  app->add_flag("--color", a->color, "Write <photo>_color.png (fixed palette)");
+  app->add_flag("--overlay", a->overlay, "Write <photo>_overlay.jpg with a legend");
+  app->add_flag("--json", a->json, "Write <photo>.json (categories, shares, boxes, instances)");
+  app->add_flag("--cutouts", a->cutouts, "Write one RGBA cut-out per category");
+  app->add_flag("--csv", a->csv,
+                "Write submission.csv (iMaterialist: ImageId,EncodedPixels,ClassId)");
+  app->add_flag("--coco", a->coco, "Write coco_results.json (RLE)");
+  app->add_flag("--logits", a->logits, "Write <photo>_logits.npy (raw logits of the model input)");
+  app->add_flag("--all", a->all, "Write every output");
+  app->add_flag("-q,--quiet", a->quiet, "Print only the summary");
+  return {app, [a, &global] { run_predict(*a, global); }};
+}
+
+}  // namespace fashionseg::cli

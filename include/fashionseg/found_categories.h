@@ -1,0 +1,54 @@
+#pragma once
+/// What a predicted label mask contains: the categories found in a photo (pixel share,
+/// bounding box, number of separate pieces) and the connected pieces themselves, under one
+/// minimum-area rule shared by every output (JSON, CSV, COCO, the categories line).
+
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fashionseg {
+
+/// The area rule. A category is found when it covers at least `min_area_fraction` of the
+/// photo; a connected piece of it (8-connected) counts as an instance when it covers at least
+/// `min_area_fraction * piece_fraction` of the photo, so small specks are not listed as items.
+struct AreaRule {
+  double min_area_fraction = 0.001;
+  double piece_fraction = 0.25;
+};
+
+/// One category found in a photo.
+struct FoundCategory {
+  int id = 0;          ///< label value (class index of the model)
+  std::string name;    ///< class name (as in label_descriptions.json for iMaterialist)
+  int64_t pixels = 0;  ///< labelled pixels
+  double share = 0;    ///< pixels / photo pixels
+  cv::Rect box;        ///< bounding box of all its pixels
+  int instances = 0;   ///< connected pieces that pass the piece rule (at least 1)
+};
+
+/// The categories found in a CV_8UC1 label mask, largest share first. Background (0) and the
+/// ignore value (255) are never categories; labels without a name get "class_<id>".
+/// Throws Error(kInput) when `labels` is not a non-empty CV_8UC1 image.
+std::vector<FoundCategory> find_categories(const cv::Mat& labels,
+                                           const std::vector<std::string>& class_names,
+                                           const AreaRule& rule = {});
+
+/// One connected piece of a category.
+struct MaskPiece {
+  int id = 0;    ///< label value
+  cv::Mat mask;  ///< CV_8UC1, photo size, 1 inside the piece, 0 elsewhere
+  cv::Rect box;  ///< bounding box
+  int64_t pixels = 0;
+};
+
+/// The connected pieces (8-connected) of every found category that pass the piece rule, in
+/// order of category id then piece size (largest first). Pieces never overlap.
+std::vector<MaskPiece> find_pieces(const cv::Mat& labels, const AreaRule& rule = {});
+
+/// "shirt, blouse (12.3%), shoe (2.1%)": the categories line printed per photo.
+std::string categories_line(const std::vector<FoundCategory>& found);
+
+}  // namespace fashionseg

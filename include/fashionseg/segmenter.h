@@ -1,0 +1,90 @@
+#pragma once
+/// The library's front door: load a checkpoint once, then segment photos (cv::Mat or encoded
+/// bytes) into a label mask and the list of categories found. No torch types in this header,
+/// so programs that only segment compile against OpenCV and the standard library.
+///
+///   fashionseg::Segmenter segmenter("model.fsm");
+///   fashionseg::Segmentation result = segmenter.segment(rgb);
+///   for (const auto& c : result.categories) std::cout << c.name << " " << c.share << "\n";
+///
+/// Thread safety: a Segmenter is immutable after construction; any number of threads may call
+/// segment() on one instance at the same time.
+
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fashionseg/found_categories.h"
+
+namespace fashionseg {
+
+/// How photos are segmented.
+struct SegmenterOptions {
+  std::string device = "cpu";  ///< cpu, cuda or cuda:N
+  bool flip = false;           ///< average with the mirrored photo (flip test-time augmentation)
+  /// Multi-scale test-time augmentation: factors of the model's input box; logits averaged.
+  std::vector<double> scales = {1.0};
+  /// Sliding window: 0 = off (the whole photo is fitted into the model's input box). s > 1 =
+  /// the photo is fitted into s times the box and covered by box-sized windows overlapping
+  /// by a third, whose logits are averaged: finer detail on large photos, s*s times slower.
+  double window_scale = 0.0;
+  AreaRule area_rule;         ///< which categories and pieces count
+  bool confidence = false;    ///< also return the winning class's probability per pixel
+  bool channels_last = true;  ///< NHWC tensors on the CPU (oneDNN convolutions, faster)
+  /// Upper bound on logits kept at output resolution (classes x height x width floats). Above
+  /// it (photos of tens of megapixels), the argmax runs at a proportionally reduced size and
+  /// the mask is scaled to the photo with nearest-neighbour.
+  int64_t max_logit_values = int64_t{1} << 27;
+};
+
+/// The result for one photo.
+struct Segmentation {
+  cv::Mat labels;                         ///< CV_8UC1 class ids, the photo's size
+  std::vector<FoundCategory> categories;  ///< largest first, under options.area_rule
+  cv::Mat confidence;                     ///< CV_32FC1 in [0, 1] when options.confidence
+};
+
+/// A model loaded for inference.
+class Segmenter {
+ public:
+  /// Loads a checkpoint (.fsm). Throws Error(kNotFound/kInput) naming the file, and
+  /// Error(kConfig) for an unavailable device or invalid options.
+  explicit Segmenter(const std::filesystem::path& checkpoint, SegmenterOptions options = {});
+  ~Segmenter();
+  Segmenter(Segmenter&&) noexcept;
+  Segmenter& operator=(Segmenter&&) noexcept;
+
+  /// Segments an 8-bit RGB photo (CV_8UC3) of any size.
+  Segmentation segment(const cv::Mat& rgb) const;
+  /// Segments several photos, batching the model's work where their input boxes agree.
+  std::vector<Segmentation> segment_batch(const std::vector<cv::Mat>& rgb) const;
+  /// Decodes (JPEG/PNG/..., EXIF orientation applied) and segments; `name` appears in errors.
+  Segmentation segment_encoded(std::string_view bytes, const std::string& name = "image") const;
+
+  /// The raw logits of the preprocessed photo: a float32 cv::Mat with 3 dimensions
+  /// [classes, box height, box width], exactly what the model returns for its input tensor
+  /// (the photo fitted into the input box and padded), no test-time augmentation.
+  cv::Mat input_logits(const cv::Mat& rgb) const;
+
+  /// Class names, index = label value (0 = background).
+  const std::vector<std::string>& class_names() const;
+  /// Registered architecture name, e.g. "lraspp_mobilenet_v3_large".
+  const std::string& architecture() const;
+  /// The model's input box (width x height); 0 x 0 when the model takes any size.
+  cv::Size input_size() const;
+  /// Trainable parameters.
+  int64_t parameters() const;
+  /// The options in effect.
+  const SegmenterOptions& options() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fashionseg

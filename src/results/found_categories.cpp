@@ -1,0 +1,133 @@
+#include "fashionseg/found_categories.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+
+#include "fashionseg/error.h"
+
+namespace fashionseg {
+namespace {
+
+void check_labels(const cv::Mat& labels) {
+  if (labels.empty() || labels.type() != CV_8UC1) {
+    throw_input_error("a label mask must be a non-empty 8-bit single-channel image");
+  }
+}
+
+std::array<int64_t, 256> histogram(const cv::Mat& labels) {
+  std::array<int64_t, 256> counts{};
+  for (int y = 0; y < labels.rows; ++y) {
+    const uint8_t* row = labels.ptr<uint8_t>(y);
+    for (int x = 0; x < labels.cols; ++x) ++counts[row[x]];
+  }
+  return counts;
+}
+
+bool is_category(int value) { return value != 0 && value != 255; }
+
+int64_t threshold(double fraction, int64_t total) {
+  // At least one pixel: a zero rule still needs the category to be there.
+  return std::max<int64_t>(1,
+                           static_cast<int64_t>(std::ceil(fraction * static_cast<double>(total))));
+}
+
+/// Connected pieces of one label value with their stats (8-connected).
+struct Components {
+  cv::Mat ids, stats, centroids;
+  int count = 0;  // including the background component 0
+};
+
+Components components_of(const cv::Mat& labels, int value) {
+  Components result;
+  const cv::Mat binary = labels == value;
+  result.count = cv::connectedComponentsWithStats(binary, result.ids, result.stats,
+                                                  result.centroids, 8, CV_32S);
+  return result;
+}
+
+}  // namespace
+
+std::vector<FoundCategory> find_categories(const cv::Mat& labels,
+                                           const std::vector<std::string>& class_names,
+                                           const AreaRule& rule) {
+  check_labels(labels);
+  const int64_t total = static_cast<int64_t>(labels.total());
+  const std::array<int64_t, 256> counts = histogram(labels);
+  const int64_t min_pixels = threshold(rule.min_area_fraction, total);
+  const int64_t min_piece = threshold(rule.min_area_fraction * rule.piece_fraction, total);
+  std::vector<FoundCategory> found;
+  for (int value = 0; value < 256; ++value) {
+    if (!is_category(value) || counts[value] < min_pixels) continue;
+    FoundCategory category;
+    category.id = value;
+    category.name = static_cast<size_t>(value) < class_names.size()
+                        ? class_names[value]
+                        : "class_" + std::to_string(value);
+    category.pixels = counts[value];
+    category.share = static_cast<double>(counts[value]) / static_cast<double>(total);
+    const Components pieces = components_of(labels, value);
+    cv::Rect box;
+    for (int i = 1; i < pieces.count; ++i) {
+      const cv::Rect piece(
+          pieces.stats.at<int>(i, cv::CC_STAT_LEFT), pieces.stats.at<int>(i, cv::CC_STAT_TOP),
+          pieces.stats.at<int>(i, cv::CC_STAT_WIDTH), pieces.stats.at<int>(i, cv::CC_STAT_HEIGHT));
+      box = box.area() == 0 ? piece : (box | piece);
+      if (pieces.stats.at<int>(i, cv::CC_STAT_AREA) >= min_piece) ++category.instances;
+    }
+    category.box = box;
+    // A category above the area rule made only of specks is still one item.
+    category.instances = std::max(category.instances, 1);
+    found.push_back(std::move(category));
+  }
+  std::stable_sort(found.begin(), found.end(), [](const FoundCategory& a, const FoundCategory& b) {
+    return a.pixels > b.pixels;
+  });
+  return found;
+}
+
+std::vector<MaskPiece> find_pieces(const cv::Mat& labels, const AreaRule& rule) {
+  check_labels(labels);
+  const int64_t total = static_cast<int64_t>(labels.total());
+  const std::array<int64_t, 256> counts = histogram(labels);
+  const int64_t min_pixels = threshold(rule.min_area_fraction, total);
+  const int64_t min_piece = threshold(rule.min_area_fraction * rule.piece_fraction, total);
+  std::vector<MaskPiece> pieces;
+  for (int value = 0; value < 256; ++value) {
+    if (!is_category(value) || counts[value] < min_pixels) continue;
+    const Components found = components_of(labels, value);
+    std::vector<MaskPiece> of_value;
+    for (int i = 1; i < found.count; ++i) {
+      const int area = found.stats.at<int>(i, cv::CC_STAT_AREA);
+      if (area < min_piece) continue;
+      MaskPiece piece;
+      piece.id = value;
+      piece.mask = found.ids == i;
+      piece.mask /= 255;  // 0/1 rather than 0/255
+      piece.box = cv::Rect(
+          found.stats.at<int>(i, cv::CC_STAT_LEFT), found.stats.at<int>(i, cv::CC_STAT_TOP),
+          found.stats.at<int>(i, cv::CC_STAT_WIDTH), found.stats.at<int>(i, cv::CC_STAT_HEIGHT));
+      piece.pixels = area;
+      of_value.push_back(std::move(piece));
+    }
+    std::stable_sort(of_value.begin(), of_value.end(),
+                     [](const MaskPiece& a, const MaskPiece& b) { return a.pixels > b.pixels; });
+    for (auto& piece : of_value) pieces.push_back(std::move(piece));
+  }
+  return pieces;
+}
+
+std::string categories_line(const std::vector<FoundCategory>& found) {
+  if (found.empty()) return "(none)";
+  std::string line;
+  for (const auto& category : found) {
+    if (!line.empty()) line += ", ";
+    line += fmt::format("{} ({:.1f}%)", category.name, 100.0 * category.share);
+  }
+  return line;
+}
+
+}  // namespace fashionseg

@@ -1,0 +1,55 @@
+#include "fashionseg/prediction_formats.h"
+
+#include "fashionseg/coco_mask.h"
+#include "fashionseg/rle.h"
+#include "fashionseg/synth.h"
+
+namespace fashionseg {
+
+std::vector<int> imaterialist_category_ids(const std::vector<std::string>& class_names) {
+  std::vector<int> ids(class_names.size(), -1);
+  for (size_t i = 1; i < class_names.size(); ++i) {
+    for (const auto& category : imaterialist_categories()) {
+      if (category.name == class_names[i]) ids[i] = category.id;
+    }
+  }
+  return ids;
+}
+
+std::string imaterialist_submission_header() { return "ImageId,EncodedPixels,ClassId\n"; }
+
+std::string imaterialist_submission_rows(const std::string& image_id,
+                                         const std::vector<MaskPiece>& pieces,
+                                         const std::vector<int>& category_ids) {
+  std::string rows;
+  for (const auto& piece : pieces) {
+    if (piece.id < 0 || static_cast<size_t>(piece.id) >= category_ids.size()) continue;
+    const int category = category_ids[piece.id];
+    if (category < 0) continue;
+    rows += image_id + "," + encode_kaggle_rle(piece.mask) + "," + std::to_string(category) + "\n";
+  }
+  return rows;
+}
+
+nlohmann::json coco_result_entries(const nlohmann::json& image_id,
+                                   const std::vector<MaskPiece>& pieces,
+                                   const cv::Mat& confidence) {
+  nlohmann::json entries = nlohmann::json::array();
+  for (const auto& piece : pieces) {
+    const int height = piece.mask.rows, width = piece.mask.cols;
+    const std::vector<uint32_t> counts =
+        coco_counts_from_runs(mask_to_runs(piece.mask), height, width);
+    double score = 1.0;
+    if (!confidence.empty()) score = cv::mean(confidence, piece.mask)[0];
+    entries.push_back(
+        {{"image_id", image_id},
+         {"category_id", piece.id},
+         {"segmentation", {{"size", {height, width}}, {"counts", coco_counts_to_string(counts)}}},
+         {"bbox", {piece.box.x, piece.box.y, piece.box.width, piece.box.height}},
+         {"area", piece.pixels},
+         {"score", score}});
+  }
+  return entries;
+}
+
+}  // namespace fashionseg
