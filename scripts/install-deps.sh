@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages fashionseg needs, and only those that are missing.
+# Installs the Debian packages fashionseg needs, and only those that are missing, then the
+# browser test's npm packages when they are missing.
 # Idempotent: a second run installs nothing and takes a fraction of a second.
 set -euo pipefail
 
@@ -10,8 +11,9 @@ packages=(
   libspdlog-dev libfmt-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-torch python3-torchvision python3-numpy python3-opencv
+  chromium
 )
-# Extra packages asked for by the caller (e.g. the browser test's chromium).
+# Extra packages asked for by the caller.
 packages+=("$@")
 
 missing=()
@@ -19,10 +21,18 @@ for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ ${#missing[@]} -gt 0 ]]; then
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  echo "Installing missing Debian packages: ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
 
-sudo_cmd=()
-[[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
-echo "Installing missing Debian packages: ${missing[*]}"
-"${sudo_cmd[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The browser test's driver (tests/browser): playwright-core at the version package-lock.json
+# pins. It drives the chromium above and never downloads a browser of its own.
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [[ ! -d "$root/node_modules/playwright-core" ]] && command -v npm >/dev/null; then
+  echo "Installing the browser test's npm packages (npm ci)"
+  (cd "$root" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+fi
