@@ -41,6 +41,12 @@ struct Components {
   int count = 0;  // including the background component 0
 };
 
+/// The bounding box of component i.
+cv::Rect component_box(const Components& c, int i) {
+  return {c.stats.at<int>(i, cv::CC_STAT_LEFT), c.stats.at<int>(i, cv::CC_STAT_TOP),
+          c.stats.at<int>(i, cv::CC_STAT_WIDTH), c.stats.at<int>(i, cv::CC_STAT_HEIGHT)};
+}
+
 Components components_of(const cv::Mat& labels, int value) {
   Components result;
   const cv::Mat binary = labels == value;
@@ -72,9 +78,7 @@ std::vector<FoundCategory> find_categories(const cv::Mat& labels,
     const Components pieces = components_of(labels, value);
     cv::Rect box;
     for (int i = 1; i < pieces.count; ++i) {
-      const cv::Rect piece(
-          pieces.stats.at<int>(i, cv::CC_STAT_LEFT), pieces.stats.at<int>(i, cv::CC_STAT_TOP),
-          pieces.stats.at<int>(i, cv::CC_STAT_WIDTH), pieces.stats.at<int>(i, cv::CC_STAT_HEIGHT));
+      const cv::Rect piece = component_box(pieces, i);
       box = box.area() == 0 ? piece : (box | piece);
       if (pieces.stats.at<int>(i, cv::CC_STAT_AREA) >= min_piece) ++category.instances;
     }
@@ -107,9 +111,7 @@ std::vector<MaskPiece> find_pieces(const cv::Mat& labels, const AreaRule& rule) 
       piece.id = value;
       piece.mask = found.ids == i;
       piece.mask /= 255;  // 0/1 rather than 0/255
-      piece.box = cv::Rect(
-          found.stats.at<int>(i, cv::CC_STAT_LEFT), found.stats.at<int>(i, cv::CC_STAT_TOP),
-          found.stats.at<int>(i, cv::CC_STAT_WIDTH), found.stats.at<int>(i, cv::CC_STAT_HEIGHT));
+      piece.box = component_box(found, i);
       piece.pixels = area;
       of_value.push_back(std::move(piece));
     }
