@@ -37,5 +37,6 @@ Command add_models_command(CLI::App& root, const GlobalOptions& global);
 Command add_import_weights_command(CLI::App& root, const GlobalOptions& global);
 Command add_export_weights_command(CLI::App& root, const GlobalOptions& global);
 Command add_predict_command(CLI::App& root, const GlobalOptions& global);
+Command add_serve_command(CLI::App& root, const GlobalOptions& global);
 
 }  // namespace fashionseg::cli

@@ -61,6 +61,11 @@ class Segmenter {
 
   /// Segments an 8-bit RGB photo (CV_8UC3) of any size.
   Segmentation segment(const cv::Mat& rgb) const;
+  /// Same, with this call's test-time options (flip, scales, window_scale, area_rule,
+  /// confidence) instead of the instance's; device, channels_last and max_logit_values stay
+  /// the instance's. Start from options() and change what the call needs, e.g. flip for one
+  /// request of a service. Throws Error(kConfig) for invalid options.
+  Segmentation segment(const cv::Mat& rgb, const SegmenterOptions& call_options) const;
   /// Segments several photos, batching the model's work where their input boxes agree.
   std::vector<Segmentation> segment_batch(const std::vector<cv::Mat>& rgb) const;
   /// Decodes (JPEG/PNG/..., EXIF orientation applied) and segments; `name` appears in errors.

@@ -110,8 +110,8 @@ struct Segmenter::Impl {
 
   /// Logits [C, fitted] of one photo by box-sized windows over its canvas, overlapping by a
   /// third, averaged where they overlap.
-  torch::Tensor windowed_logits(const cv::Mat& rgb, const Placement& placement,
-                                cv::Size window) const {
+  torch::Tensor windowed_logits(const cv::Mat& rgb, const Placement& placement, cv::Size window,
+                                bool flip) const {
     const torch::Tensor canvas = input_tensor(rgb, placement);
     auto starts = [](int length, int size) {
       std::vector<int> positions;
@@ -128,7 +128,7 @@ struct Segmenter::Impl {
         origins.emplace_back(x, y);
       }
     }
-    const torch::Tensor logits = run(torch::stack(tiles), options.flip);
+    const torch::Tensor logits = run(torch::stack(tiles), flip);
     torch::Tensor sum = torch::zeros({classes(), placement.canvas.height, placement.canvas.width});
     torch::Tensor count = torch::zeros({1, placement.canvas.height, placement.canvas.width});
     for (size_t i = 0; i < origins.size(); ++i) {
@@ -141,7 +141,8 @@ struct Segmenter::Impl {
 
   /// Per photo, logits [C, working size] averaged over the scales.
   std::vector<torch::Tensor> photo_logits(const std::vector<cv::Mat>& photos,
-                                          const std::vector<cv::Size>& working) const {
+                                          const std::vector<cv::Size>& working,
+                                          const SegmenterOptions& options) const {
     std::vector<torch::Tensor> sums(photos.size());
     for (double factor : options.scales) {
       const bool windowed = options.window_scale > 0.0;
@@ -151,7 +152,7 @@ struct Segmenter::Impl {
           const cv::Size window = target_box(photos[i].size(), factor);
           const Placement placement =
               place(photos[i].size(), scaled(window, options.window_scale), window);
-          per_photo[i] = windowed_logits(photos[i], placement, window);
+          per_photo[i] = windowed_logits(photos[i], placement, window, options.flip);
         }
       } else {
         // Photos fitted into the same box pad to the same canvas: one batch per canvas size.
@@ -203,7 +204,8 @@ struct Segmenter::Impl {
     return scaled(photo, std::sqrt(limit / values));
   }
 
-  Segmentation finish(const cv::Mat& rgb, const torch::Tensor& logits) const {
+  Segmentation finish(const cv::Mat& rgb, const torch::Tensor& logits,
+                      const SegmenterOptions& options) const {
     Segmentation result;
     cv::Mat labels = tensor_to_mask(logits.argmax(0));
     if (labels.size() != rgb.size())
@@ -253,14 +255,25 @@ Segmenter& Segmenter::operator=(Segmenter&&) noexcept = default;
 
 Segmentation Segmenter::segment(const cv::Mat& rgb) const { return segment_batch({rgb})[0]; }
 
+Segmentation Segmenter::segment(const cv::Mat& rgb, const SegmenterOptions& call_options) const {
+  validate(call_options);
+  check_photo(rgb);
+  c10::InferenceMode inference;
+  const std::vector<cv::Size> working = {impl_->working_size(rgb.size())};
+  const std::vector<torch::Tensor> logits = impl_->photo_logits({rgb}, working, call_options);
+  return impl_->finish(rgb, logits[0], call_options);
+}
+
 std::vector<Segmentation> Segmenter::segment_batch(const std::vector<cv::Mat>& rgb) const {
   for (const auto& photo : rgb) check_photo(photo);
   c10::InferenceMode inference;
   std::vector<cv::Size> working;
   for (const auto& photo : rgb) working.push_back(impl_->working_size(photo.size()));
-  const std::vector<torch::Tensor> logits = impl_->photo_logits(rgb, working);
+  const std::vector<torch::Tensor> logits = impl_->photo_logits(rgb, working, impl_->options);
   std::vector<Segmentation> results;
-  for (size_t i = 0; i < rgb.size(); ++i) results.push_back(impl_->finish(rgb[i], logits[i]));
+  for (size_t i = 0; i < rgb.size(); ++i) {
+    results.push_back(impl_->finish(rgb[i], logits[i], impl_->options));
+  }
   return results;
 }
 

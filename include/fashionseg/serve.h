@@ -1,0 +1,73 @@
+#pragma once
+/// The HTTP segmentation service behind `fashionseg serve`: POST /v1/segment, GET /v1/model,
+/// GET /healthz, GET /metrics (Prometheus text) and GET / (a page to try your own photos).
+/// It knows the model only through ServedModel, so it is tested with any segmentation
+/// function and links without torch.
+
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fashionseg/segmenter.h"
+
+namespace fashionseg {
+
+/// Limits and defaults of the service.
+struct ServeOptions {
+  std::string host = "127.0.0.1";  ///< address to bind; 0.0.0.0 exposes it to the network
+  int port = 8080;                 ///< 0 = any free port (see SegmentationServer::bind)
+  size_t max_body_bytes = size_t{20} << 20;  ///< larger request bodies get 413
+  int64_t max_pixels = 50'000'000;           ///< larger images get 400 before decoding
+  int workers = 1;         ///< segmentations at the same time (each uses the torch threads)
+  int queue_capacity = 8;  ///< requests waiting for a worker; more get 503 + Retry-After
+  double queue_timeout_s = 30.0;  ///< a request that waits longer for a worker gets 503
+  int io_timeout_s = 10;          ///< socket read/write timeout per request
+  int http_threads = 16;          ///< connections served at once (waiting ones queue in the kernel)
+  bool flip = false;              ///< default for ?flip
+  double min_area = 0.001;        ///< default for ?min_area (share of the photo)
+};
+
+/// What the service needs of a model; make_served_model() builds it from a Segmenter.
+struct ServedModel {
+  std::string architecture;
+  std::vector<std::string> class_names;  ///< index = label value, 0 = background
+  cv::Size input_size;                   ///< the model's box; 0 x 0 = any size
+  int64_t parameters = 0;
+  /// Segments an RGB photo; called from several threads at once when workers > 1.
+  std::function<Segmentation(const cv::Mat& rgb, bool flip)> segment;
+};
+
+/// The model of a loaded Segmenter (which must outlive the returned value).
+ServedModel make_served_model(const Segmenter& segmenter);
+
+/// An HTTP server answering the contract above. Typical use: bind(), print the port, run()
+/// on this thread, stop() from a signal-handling thread.
+class SegmentationServer {
+ public:
+  /// Validates the options; throws Error(kConfig) naming the bad one.
+  SegmentationServer(ServedModel model, ServeOptions options);
+  ~SegmentationServer();
+  SegmentationServer(const SegmentationServer&) = delete;
+  SegmentationServer& operator=(const SegmentationServer&) = delete;
+
+  /// Binds host:port and returns the port (the chosen one when port is 0). Throws
+  /// Error(kIo) when the address cannot be bound (in use, not an address of this machine).
+  int bind();
+  /// Serves until stop(); requests in progress finish first. Requires bind().
+  void run();
+  /// Stops accepting connections and makes run() return once in-flight requests are done.
+  /// Safe from any thread, also before run() starts.
+  void stop();
+  /// Requests answered so far (all endpoints, any status).
+  int64_t requests_answered() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fashionseg

@@ -1,0 +1,170 @@
+#include "segment_request.h"
+
+#include <cmath>
+#include <cstdio>
+#include <opencv2/core.hpp>
+
+#include "fashionseg/coco_mask.h"
+#include "fashionseg/error.h"
+#include "fashionseg/image_io.h"
+#include "fashionseg/render.h"
+#include "fashionseg/report.h"
+#include "fashionseg/rle.h"
+#include "http_error.h"
+
+namespace fashionseg::serve {
+namespace {
+
+const std::string kWhere = "POST /v1/segment: ";
+
+[[noreturn]] void bad_request(const std::string& message) { throw HttpError(400, kWhere + message); }
+
+/// The single value of a query parameter, or "" when absent.
+std::string single_value(const std::multimap<std::string, std::string>& params,
+                         const std::string& key) {
+  const auto [first, last] = params.equal_range(key);
+  if (first == last) return {};
+  if (std::next(first) != last) bad_request(key + " is given more than once");
+  if (first->second.empty()) bad_request(key + "= has no value");
+  return first->second;
+}
+
+}  // namespace
+
+SegmentQuery parse_segment_query(const std::multimap<std::string, std::string>& params,
+                                 const ServeOptions& defaults) {
+  for (const auto& [key, value] : params) {
+    if (key != "mask" && key != "flip" && key != "min_area") {
+      bad_request("unknown parameter '" + key + "' (known: mask, flip, min_area)");
+    }
+  }
+  SegmentQuery query;
+  query.flip = defaults.flip;
+  query.min_area = defaults.min_area;
+  if (const std::string mask = single_value(params, "mask"); !mask.empty()) {
+    if (mask == "png") {
+      query.mask = MaskFormat::kPng;
+    } else if (mask == "rle") {
+      query.mask = MaskFormat::kRle;
+    } else if (mask == "none") {
+      query.mask = MaskFormat::kNone;
+    } else {
+      bad_request("mask=" + mask + " is not one of png, rle, none");
+    }
+  }
+  if (const std::string flip = single_value(params, "flip"); !flip.empty()) {
+    if (flip != "0" && flip != "1") bad_request("flip=" + flip + " is not 0 or 1");
+    query.flip = flip == "1";
+  }
+  if (const std::string text = single_value(params, "min_area"); !text.empty()) {
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    if (end != text.c_str() + text.size() || !(value >= 0.0 && value < 1.0)) {
+      bad_request("min_area=" + text + " is not a number in [0, 1)");
+    }
+    query.min_area = value;
+  }
+  return query;
+}
+
+std::string_view request_image(bool is_form, const FormFields& fields, std::string_view body) {
+  std::string_view image = body;
+  if (is_form) {
+    const auto found = fields.find("image");
+    if (found == fields.end()) bad_request("the multipart/form-data body has no field named \"image\"");
+    image = found->second;
+  }
+  if (image.empty()) {
+    bad_request("the image is empty; send the image bytes as the body or a multipart field \"image\"");
+  }
+  return image;
+}
+
+cv::Mat decode_request_image(std::string_view bytes, int64_t max_pixels) {
+  auto check = [&](int64_t width, int64_t height) {
+    if (width * height > max_pixels) {
+      bad_request("the image is " + std::to_string(width) + "x" + std::to_string(height) + " = " +
+                  std::to_string(width * height) + " pixels, more than the limit of " +
+                  std::to_string(max_pixels));
+    }
+  };
+  try {
+    // JPEG and PNG headers give the size before any pixel is decoded: a small file that
+    // claims a huge image never allocates it.
+    const ImageSize size = parse_image_size(bytes, "the body");
+    check(size.width, size.height);
+  } catch (const Error&) {
+    // Other formats (or a broken header): the decoder below names the problem.
+  }
+  cv::Mat rgb;
+  try {
+    rgb = decode_image_rgb(bytes, "the image (" + std::to_string(bytes.size()) + " bytes)");
+  } catch (const Error& error) {
+    bad_request(error.what());
+  }
+  check(rgb.cols, rgb.rows);
+  return rgb;
+}
+
+cv::Mat keep_only(const cv::Mat& labels, const std::vector<FoundCategory>& kept) {
+  uint8_t lookup[256] = {};
+  for (const auto& category : kept) lookup[category.id] = static_cast<uint8_t>(category.id);
+  cv::Mat table(1, 256, CV_8UC1, lookup);
+  cv::Mat result;
+  cv::LUT(labels, table, result);
+  return result;
+}
+
+std::string color_hex(int label) {
+  const auto rgb = label_color(label);
+  char text[8];
+  std::snprintf(text, sizeof(text), "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
+  return text;
+}
+
+nlohmann::json categories_json(const std::vector<FoundCategory>& categories) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& c : categories) {
+    list.push_back({{"id", c.id},
+                    {"name", c.name},
+                    {"share", c.share},
+                    {"pixels", c.pixels},
+                    {"box", {c.box.x, c.box.y, c.box.width, c.box.height}},
+                    {"instances", c.instances},
+                    {"color", color_hex(c.id)}});
+  }
+  return list;
+}
+
+nlohmann::json mask_json(const cv::Mat& labels, MaskFormat format,
+                         const std::vector<FoundCategory>& categories) {
+  if (format == MaskFormat::kNone) return nullptr;
+  if (format == MaskFormat::kPng) {
+    return {{"format", "png"}, {"data", base64_encode(encode_png(labels, false))}};
+  }
+  nlohmann::json counts = nlohmann::json::object();
+  for (const auto& category : categories) {
+    const cv::Mat mine = labels == category.id;
+    counts[std::to_string(category.id)] = coco_counts_to_string(
+        coco_counts_from_runs(mask_to_runs(mine), labels.rows, labels.cols));
+  }
+  return {{"format", "rle"},
+          {"encoding", "coco"},
+          {"size", {labels.rows, labels.cols}},
+          {"counts", counts}};
+}
+
+nlohmann::json model_json(const ServedModel& model) {
+  nlohmann::json classes = nlohmann::json::array();
+  for (size_t id = 0; id < model.class_names.size(); ++id) {
+    classes.push_back({{"id", id},
+                       {"name", model.class_names[id]},
+                       {"color", color_hex(static_cast<int>(id))}});
+  }
+  return {{"architecture", model.architecture},
+          {"classes", classes},
+          {"input", {{"height", model.input_size.height}, {"width", model.input_size.width}}},
+          {"parameters", model.parameters}};
+}
+
+}  // namespace fashionseg::serve
