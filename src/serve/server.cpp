@@ -62,20 +62,6 @@ void validate(const ServeOptions& o) {
 
 }  // namespace
 
-ServedModel make_served_model(const Segmenter& segmenter) {
-  ServedModel model;
-  model.architecture = segmenter.architecture();
-  model.class_names = segmenter.class_names();
-  model.input_size = segmenter.input_size();
-  model.parameters = segmenter.parameters();
-  model.segment = [&segmenter](const cv::Mat& rgb, bool flip) {
-    SegmenterOptions call = segmenter.options();
-    call.flip = flip;
-    return segmenter.segment(rgb, call);
-  };
-  return model;
-}
-
 struct SegmentationServer::Impl {
   ServedModel model;
   ServeOptions options;
@@ -235,6 +221,12 @@ struct SegmentationServer::Impl {
     http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
       metrics.count_request(req.method, req.path, res.status);
       spdlog::debug("{} {} -> {}", req.method, req.path, res.status);
+    });
+    // The library's default also sets SO_REUSEPORT, which lets a second server bind the same
+    // port and silently take half the traffic; SO_REUSEADDR alone allows quick restarts.
+    http.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
     });
     http.set_payload_max_length(options.max_body_bytes);
     http.set_read_timeout(options.io_timeout_s);

@@ -1,0 +1,21 @@
+// The bridge from a loaded Segmenter to the service. In its own file so that programs using
+// the server with another model (the tests' stand-in) do not link the Segmenter (and torch).
+#include "fashionseg/serve.h"
+
+namespace fashionseg {
+
+ServedModel make_served_model(const Segmenter& segmenter) {
+  ServedModel model;
+  model.architecture = segmenter.architecture();
+  model.class_names = segmenter.class_names();
+  model.input_size = segmenter.input_size();
+  model.parameters = segmenter.parameters();
+  model.segment = [&segmenter](const cv::Mat& rgb, bool flip) {
+    SegmenterOptions call = segmenter.options();
+    call.flip = flip;
+    return segmenter.segment(rgb, call);
+  };
+  return model;
+}
+
+}  // namespace fashionseg
