@@ -2,7 +2,7 @@
 # CTest entry for the page's headless-browser test against the real `fashionseg serve`.
 #   tests/browser/run_page_test.sh <fashionseg binary> <output folder>
 # Serves the bundled model (models/fashionseg-ccp.fsm) with a sample photo from
-# docs/samples/photos when both exist, otherwise torchvision's LR-ASPP with random weights
+# samples/photos when both exist, otherwise torchvision's LR-ASPP with random weights
 # (whose class biases make several classes win) and a generated photo. Writes page.png (the
 # screenshot) and serve.log to the output folder. Exits 77 (CTest: skipped) when Node.js,
 # playwright-core (npm ci) or Chromium is missing.
@@ -20,7 +20,7 @@ rm -rf "$out"
 mkdir -p "$out"
 
 model="$root/models/fashionseg-ccp.fsm"
-photo="$(ls "$root"/docs/samples/photos/*.jpg 2>/dev/null | head -n 1 || true)"
+photo="$(ls "$root"/samples/photos/*.jpg 2>/dev/null | head -n 1 || true)"
 if [ ! -f "$model" ] || [ -z "$photo" ]; then
   model="$out/model.fsm"
   photo="$out/photo.jpg"
