@@ -39,5 +39,6 @@ Command add_export_weights_command(CLI::App& root, const GlobalOptions& global);
 Command add_predict_command(CLI::App& root, const GlobalOptions& global);
 Command add_serve_command(CLI::App& root, const GlobalOptions& global);
 Command add_export_command(CLI::App& root, const GlobalOptions& global);
+Command add_bench_command(CLI::App& root, const GlobalOptions& global);
 
 }  // namespace fashionseg::cli

@@ -24,7 +24,7 @@ const AddCommand kCommands[] = {
     fashionseg::cli::add_compare_command,        fashionseg::cli::add_models_command,
     fashionseg::cli::add_import_weights_command, fashionseg::cli::add_export_weights_command,
     fashionseg::cli::add_predict_command,        fashionseg::cli::add_serve_command,
-    fashionseg::cli::add_export_command,
+    fashionseg::cli::add_export_command,         fashionseg::cli::add_bench_command,
 };
 
 }  // namespace

@@ -1,0 +1,209 @@
+// `fashionseg bench`: inference latency and throughput of a model at a given size, after a
+// warm-up, with the compute rate achieved (GFLOP/s, from the counted multiply-adds) and the
+// process's peak memory. Times the model's forward pass on a normalised input as the
+// Segmenter runs it (inference mode, eval, channels-last on the CPU); --photo times the whole
+// segmentation of a real photo instead (resize, forward, upsampling, argmax, categories).
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <regex>
+
+#include "commands.h"
+#include "default_model.h"
+#include "fashionseg/checkpoint.h"
+#include "fashionseg/error.h"
+#include "fashionseg/files.h"
+#include "fashionseg/flops.h"
+#include "fashionseg/image_io.h"
+#include "fashionseg/models.h"
+#include "fashionseg/segmenter.h"
+
+namespace fashionseg::cli {
+namespace {
+
+struct BenchArguments {
+  std::string model;
+  std::string arch;
+  int64_t classes = 47;
+  double width_multiplier = 1.0;
+  int64_t base_width = 64;
+  std::string size = "512x512";
+  std::string photo;
+  int batch = 1;
+  int warmup = 3;
+  int iterations = 20;
+  bool no_channels_last = false;
+  std::string json;
+};
+
+/// "HxW" -> {height, width}.
+std::pair<int64_t, int64_t> parse_size(const std::string& text) {
+  static const std::regex pattern("([0-9]{1,5})x([0-9]{1,5})");
+  std::smatch match;
+  if (!std::regex_match(text, match, pattern) || std::stoi(match[1]) < 16 ||
+      std::stoi(match[2]) < 16) {
+    throw_config_error("--size '" + text + "' is not HEIGHTxWIDTH with both >= 16, e.g. 512x512");
+  }
+  return {std::stoll(match[1]), std::stoll(match[2])};
+}
+
+/// The process's peak resident memory (VmHWM), in MiB; 0 when unknown.
+double peak_memory_mib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return 0.0;
+}
+
+struct Timings {
+  std::vector<double> ms;
+  double mean() const { return std::accumulate(ms.begin(), ms.end(), 0.0) / ms.size(); }
+  double percentile(double p) const {
+    std::vector<double> sorted = ms;
+    std::sort(sorted.begin(), sorted.end());
+    return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p / 100.0 * sorted.size()))];
+  }
+};
+
+template <typename Fn>
+Timings time_calls(int warmup, int iterations, Fn&& fn) {
+  for (int i = 0; i < warmup; ++i) fn();
+  Timings timings;
+  for (int i = 0; i < iterations; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    fn();
+    timings.ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count());
+  }
+  return timings;
+}
+
+void run_bench(const BenchArguments& a, const GlobalOptions& global) {
+  const auto [height, width] = parse_size(a.size);
+  nlohmann::json report = {{"threads", torch::get_num_threads()},
+                           {"batch", a.batch},
+                           {"height", height},
+                           {"width", width},
+                           {"warmup", a.warmup},
+                           {"iterations", a.iterations}};
+  Timings timings;
+  std::string name;
+  int64_t parameters = 0;
+  double gflop_per_image = 0.0;
+  if (!a.photo.empty()) {
+    const std::filesystem::path path = resolve_model_path(a.model);
+    SegmenterOptions options;
+    options.channels_last = !a.no_channels_last;
+    const Segmenter segmenter(path, options);
+    const cv::Mat rgb = read_image_rgb(a.photo);
+    name = segmenter.architecture() + " (" + path.string() + ")";
+    parameters = segmenter.parameters();
+    timings = time_calls(a.warmup, a.iterations, [&] { segmenter.segment(rgb); });
+    report["photo"] = a.photo;
+    report["photo_size"] = {rgb.rows, rgb.cols};
+    report["model_input"] = {segmenter.input_size().height, segmenter.input_size().width};
+  } else {
+    ModelPtr model;
+    if (!a.arch.empty()) {
+      ModelOptions options;
+      options.num_classes = a.classes;
+      options.width_multiplier = a.width_multiplier;
+      options.base_width = a.base_width;
+      model = create_model(a.arch, options);
+      name = a.arch + " (random weights, " + std::to_string(a.classes) + " classes)";
+    } else {
+      const std::filesystem::path path = resolve_model_path(a.model);
+      model = load_model(path).model;
+      name = path.string();
+    }
+    model->eval();
+    parameters = count_parameters(*model);
+    gflop_per_image = 2.0 * count_model_macs(*model, height, width).total() / 1e9;
+    const bool channels_last = !a.no_channels_last;
+    torch::NoGradGuard no_grad;
+    if (channels_last) {
+      for (auto& parameter : model->parameters()) {
+        if (parameter.dim() == 4) {
+          parameter.set_data(parameter.data().contiguous(torch::MemoryFormat::ChannelsLast));
+        }
+      }
+    }
+    torch::Tensor input = torch::randn({a.batch, 3, height, width});
+    if (channels_last) input = input.contiguous(torch::MemoryFormat::ChannelsLast);
+    c10::InferenceMode inference;
+    timings = time_calls(a.warmup, a.iterations, [&] { model->forward(input); });
+  }
+  const double images_per_second = a.batch * 1000.0 / timings.mean();
+  report.update({{"model", name},
+                 {"parameters", parameters},
+                 {"latency_ms", {{"mean", timings.mean()},
+                                 {"p50", timings.percentile(50)},
+                                 {"p90", timings.percentile(90)},
+                                 {"min", timings.percentile(0)}}},
+                 {"images_per_second", images_per_second},
+                 {"peak_memory_mib", peak_memory_mib()}});
+  std::cout << std::fixed << std::setprecision(2) << name << "\n  "
+            << (a.photo.empty() ? "forward, batch " + std::to_string(a.batch) + " at " + a.size
+                                : "segment " + a.photo)
+            << ", " << torch::get_num_threads() << " threads, " << a.iterations
+            << " timed after " << a.warmup << " warm-up\n"
+            << "  latency ms: mean " << timings.mean() << ", p50 " << timings.percentile(50)
+            << ", p90 " << timings.percentile(90) << ", min " << timings.percentile(0) << "\n"
+            << "  throughput: " << images_per_second << " images/s\n";
+  if (gflop_per_image > 0) {
+    report["gflop_per_image"] = gflop_per_image;
+    report["gflop_per_second"] = gflop_per_image * images_per_second;
+    std::cout << "  compute: " << gflop_per_image << " GFLOP per image (multiply-adds x 2), "
+              << gflop_per_image * images_per_second << " GFLOP/s achieved\n";
+  }
+  std::cout << "  parameters: " << parameters << ", peak memory: " << peak_memory_mib()
+            << " MiB\n";
+  if (!a.json.empty()) {
+    write_file_atomic(a.json, report.dump(2) + "\n");
+    std::cout << "wrote " << a.json << "\n";
+  }
+}
+
+}  // namespace
+
+Command add_bench_command(CLI::App& root, const GlobalOptions& global) {
+  auto a = std::make_shared<BenchArguments>();
+  CLI::App* app = root.add_subcommand(
+      "bench", "Inference latency, throughput, GFLOP/s and peak memory of a model");
+  app->add_option("-m,--model", a->model, "Checkpoint (.fsm); default: the bundled model");
+  app->add_option("--arch", a->arch, "A registered architecture with random weights instead");
+  app->add_option("--classes", a->classes, "Classes for --arch")
+      ->check(CLI::Range(2, 255))
+      ->capture_default_str();
+  app->add_option("--width-multiplier", a->width_multiplier, "Channel multiplier for --arch")
+      ->check(CLI::Range(0.0625, 4.0));
+  app->add_option("--base-width", a->base_width, "U-Net base width for --arch")
+      ->check(CLI::Range(4, 256));
+  app->add_option("--size", a->size, "Input HEIGHTxWIDTH")->capture_default_str();
+  app->add_option("--batch", a->batch, "Images per forward pass")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app->add_option("--photo", a->photo, "Time the whole segmentation of this photo instead");
+  app->add_option("--warmup", a->warmup, "Untimed runs first")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  app->add_option("--iterations", a->iterations, "Timed runs")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app->add_flag("--no-channels-last", a->no_channels_last, "Keep NCHW tensors on the CPU");
+  app->add_option("--json", a->json, "Also write the figures as JSON");
+  app->get_option("--arch")->excludes(app->get_option("--model"));
+  app->get_option("--arch")->excludes(app->get_option("--photo"));
+  return {app, [a, &global] { run_bench(*a, global); }};
+}
+
+}  // namespace fashionseg::cli
