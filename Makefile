@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 CCACHE := $(shell command -v ccache 2>/dev/null)
 
-.PHONY: all deps configure build demo test test-fast format clean bench
+.PHONY: all deps configure build demo demo-data test test-fast format clean bench
 
 all: build
 
@@ -20,9 +20,14 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-## The main job on the embedded default.
+## The main job on the embedded default: the bundled model (models/fashionseg-ccp.fsm)
+## segments the sample photos (samples/photos) and lists what each person wears.
 demo: build
-	@$(BUILD_DIR)/fashionseg demo --output out/demo
+	@$(BUILD_DIR)/fashionseg predict samples/photos --mask --color --overlay --json -o out/demo
+
+## The data pipeline on a synthetic dataset (no model needed).
+demo-data: build
+	@$(BUILD_DIR)/fashionseg demo --output out/demo-data
 
 ## Every test; tests that need ../shared/data skip cleanly when it is absent.
 test: build
