@@ -64,16 +64,16 @@ int main(int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   std::sort(latencies_ms.begin(), latencies_ms.end());
   auto percentile = [&](double p) {
-    const size_t i = std::min(latencies_ms.size() - 1,
-                              static_cast<size_t>(p / 100.0 * latencies_ms.size()));
+    const size_t i =
+        std::min(latencies_ms.size() - 1, static_cast<size_t>(p / 100.0 * latencies_ms.size()));
     return latencies_ms[i];
   };
   int errors = 0;
   std::string status_text;
   for (const auto& [status, count] : statuses) {
     if (status != 200) errors += count;
-    status_text += (status_text.empty() ? "" : ", ") + std::to_string(status) + ": " +
-                   std::to_string(count);
+    status_text +=
+        (status_text.empty() ? "" : ", ") + std::to_string(status) + ": " + std::to_string(count);
   }
   std::printf(
       "requests %d, concurrency %d, %.1f s, %.2f req/s, latency ms p50 %.1f p90 %.1f p99 %.1f "

@@ -145,17 +145,18 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
   const double images_per_second = a.batch * 1000.0 / timings.mean();
   report.update({{"model", name},
                  {"parameters", parameters},
-                 {"latency_ms", {{"mean", timings.mean()},
-                                 {"p50", timings.percentile(50)},
-                                 {"p90", timings.percentile(90)},
-                                 {"min", timings.percentile(0)}}},
+                 {"latency_ms",
+                  {{"mean", timings.mean()},
+                   {"p50", timings.percentile(50)},
+                   {"p90", timings.percentile(90)},
+                   {"min", timings.percentile(0)}}},
                  {"images_per_second", images_per_second},
                  {"peak_memory_mib", peak_memory_mib()}});
   std::cout << std::fixed << std::setprecision(2) << name << "\n  "
             << (a.photo.empty() ? "forward, batch " + std::to_string(a.batch) + " at " + a.size
                                 : "segment " + a.photo)
-            << ", " << torch::get_num_threads() << " threads, " << a.iterations
-            << " timed after " << a.warmup << " warm-up\n"
+            << ", " << torch::get_num_threads() << " threads, " << a.iterations << " timed after "
+            << a.warmup << " warm-up\n"
             << "  latency ms: mean " << timings.mean() << ", p50 " << timings.percentile(50)
             << ", p90 " << timings.percentile(90) << ", min " << timings.percentile(0) << "\n"
             << "  throughput: " << images_per_second << " images/s\n";
@@ -165,8 +166,7 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
     std::cout << "  compute: " << gflop_per_image << " GFLOP per image (multiply-adds x 2), "
               << gflop_per_image * images_per_second << " GFLOP/s achieved\n";
   }
-  std::cout << "  parameters: " << parameters << ", peak memory: " << peak_memory_mib()
-            << " MiB\n";
+  std::cout << "  parameters: " << parameters << ", peak memory: " << peak_memory_mib() << " MiB\n";
   if (!a.json.empty()) {
     write_file_atomic(a.json, report.dump(2) + "\n");
     std::cout << "wrote " << a.json << "\n";

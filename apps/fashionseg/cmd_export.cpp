@@ -29,10 +29,9 @@ void run_export(const ExportArguments& a) {
   save.half_precision_weights = a.half;
   save_checkpoint(checkpoint, a.output, save);
   std::cout << "wrote " << a.output << " (" << checkpoint.architecture << ", "
-            << checkpoint.class_names.size() << " classes, "
-            << (a.half ? "fp16" : "fp32") << " weights, "
-            << fs::file_size(a.output) / 1024 << " KiB; input " << fs::file_size(a.input) / 1024
-            << " KiB)\n";
+            << checkpoint.class_names.size() << " classes, " << (a.half ? "fp16" : "fp32")
+            << " weights, " << fs::file_size(a.output) / 1024 << " KiB; input "
+            << fs::file_size(a.input) / 1024 << " KiB)\n";
 }
 
 }  // namespace

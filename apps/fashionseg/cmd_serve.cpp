@@ -63,8 +63,7 @@ void run_serve(ServeArguments a) {
   std::cout << "model: " << model_path.string() << " (" << segmenter.architecture() << ", "
             << segmenter.class_names().size() << " classes)\n"
             << "listening on http://" << a.server.host << ":" << port
-            << "  (page: /, API: POST /v1/segment, GET /v1/model, /healthz, /metrics)"
-            << std::endl;
+            << "  (page: /, API: POST /v1/segment, GET /v1/model, /healthz, /metrics)" << std::endl;
   server.run();
   if (watcher.joinable()) {
     on_stop_signal(0);  // wakes the watcher if run() ended for another reason

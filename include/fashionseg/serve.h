@@ -18,12 +18,12 @@ namespace fashionseg {
 
 /// Limits and defaults of the service.
 struct ServeOptions {
-  std::string host = "127.0.0.1";  ///< address to bind; 0.0.0.0 exposes it to the network
-  int port = 8080;                 ///< 0 = any free port (see SegmentationServer::bind)
+  std::string host = "127.0.0.1";            ///< address to bind; 0.0.0.0 exposes it to the network
+  int port = 8080;                           ///< 0 = any free port (see SegmentationServer::bind)
   size_t max_body_bytes = size_t{20} << 20;  ///< larger request bodies get 413
   int64_t max_pixels = 50'000'000;           ///< larger images get 400 before decoding
-  int workers = 1;         ///< segmentations at the same time (each uses the torch threads)
-  int queue_capacity = 8;  ///< requests waiting for a worker; more get 503 + Retry-After
+  int workers = 1;                ///< segmentations at the same time (each uses the torch threads)
+  int queue_capacity = 8;         ///< requests waiting for a worker; more get 503 + Retry-After
   double queue_timeout_s = 30.0;  ///< a request that waits longer for a worker gets 503
   int io_timeout_s = 10;          ///< socket read/write timeout per request
   int http_threads = 16;          ///< connections served at once (waiting ones queue in the kernel)

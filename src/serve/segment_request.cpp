@@ -17,7 +17,9 @@ namespace {
 
 const std::string kWhere = "POST /v1/segment: ";
 
-[[noreturn]] void bad_request(const std::string& message) { throw HttpError(400, kWhere + message); }
+[[noreturn]] void bad_request(const std::string& message) {
+  throw HttpError(400, kWhere + message);
+}
 
 /// The single value of a query parameter, or "" when absent.
 std::string single_value(const std::multimap<std::string, std::string>& params,
@@ -71,11 +73,13 @@ std::string_view request_image(bool is_form, const FormFields& fields, std::stri
   std::string_view image = body;
   if (is_form) {
     const auto found = fields.find("image");
-    if (found == fields.end()) bad_request("the multipart/form-data body has no field named \"image\"");
+    if (found == fields.end())
+      bad_request("the multipart/form-data body has no field named \"image\"");
     image = found->second;
   }
   if (image.empty()) {
-    bad_request("the image is empty; send the image bytes as the body or a multipart field \"image\"");
+    bad_request(
+        "the image is empty; send the image bytes as the body or a multipart field \"image\"");
   }
   return image;
 }
@@ -145,8 +149,8 @@ nlohmann::json mask_json(const cv::Mat& labels, MaskFormat format,
   nlohmann::json counts = nlohmann::json::object();
   for (const auto& category : categories) {
     const cv::Mat mine = labels == category.id;
-    counts[std::to_string(category.id)] = coco_counts_to_string(
-        coco_counts_from_runs(mask_to_runs(mine), labels.rows, labels.cols));
+    counts[std::to_string(category.id)] =
+        coco_counts_to_string(coco_counts_from_runs(mask_to_runs(mine), labels.rows, labels.cols));
   }
   return {{"format", "rle"},
           {"encoding", "coco"},
@@ -157,9 +161,8 @@ nlohmann::json mask_json(const cv::Mat& labels, MaskFormat format,
 nlohmann::json model_json(const ServedModel& model) {
   nlohmann::json classes = nlohmann::json::array();
   for (size_t id = 0; id < model.class_names.size(); ++id) {
-    classes.push_back({{"id", id},
-                       {"name", model.class_names[id]},
-                       {"color", color_hex(static_cast<int>(id))}});
+    classes.push_back(
+        {{"id", id}, {"name", model.class_names[id]}, {"color", color_hex(static_cast<int>(id))}});
   }
   return {{"architecture", model.architecture},
           {"classes", classes},

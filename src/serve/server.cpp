@@ -39,12 +39,16 @@ void send_error(httplib::Response& res, int status, const std::string& message) 
 std::string library_error(const httplib::Request& req, int status, size_t max_body) {
   const std::string where = req.method + " " + req.path + ": ";
   switch (status) {
-    case 404: return where + "no such resource (try GET /, POST /v1/segment, GET /v1/model)";
-    case 413: return where + "the body is larger than the limit of " + std::to_string(max_body) +
-                     " bytes";
-    case 414: return where + "the request line is too long";
-    case 400: return where + "malformed HTTP request";
-    default: return where + "failed with HTTP status " + std::to_string(status);
+    case 404:
+      return where + "no such resource (try GET /, POST /v1/segment, GET /v1/model)";
+    case 413:
+      return where + "the body is larger than the limit of " + std::to_string(max_body) + " bytes";
+    case 414:
+      return where + "the request line is too long";
+    case 400:
+      return where + "malformed HTTP request";
+    default:
+      return where + "failed with HTTP status " + std::to_string(status);
   }
 }
 
@@ -79,7 +83,8 @@ struct SegmentationServer::Impl {
       : model(std::move(m)),
         options(std::move(o)),
         admission(options.workers, options.queue_capacity,
-                  std::chrono::milliseconds(static_cast<int64_t>(options.queue_timeout_s * 1000))) {}
+                  std::chrono::milliseconds(static_cast<int64_t>(options.queue_timeout_s * 1000))) {
+  }
 
   /// The request's image bytes. The body is read here rather than by the library so that it is
   /// never parsed by its Content-Type (a raw JPEG sent as x-www-form-urlencoded, curl's
@@ -118,8 +123,9 @@ struct SegmentationServer::Impl {
       if (res.status == 413) {
         throw serve::HttpError(413, library_error(req, 413, options.max_body_bytes));
       }
-      throw serve::HttpError(400, "POST /v1/segment: the body could not be read (truncated "
-                                  "upload or malformed multipart/form-data)");
+      throw serve::HttpError(400,
+                             "POST /v1/segment: the body could not be read (truncated "
+                             "upload or malformed multipart/form-data)");
     }
     return std::string(serve::request_image(req.is_multipart_form_data(), fields, body));
   }
@@ -183,7 +189,7 @@ struct SegmentationServer::Impl {
                       "text/plain; version=0.0.4; charset=utf-8");
     });
     http.Post("/v1/segment", [this](const httplib::Request& req, httplib::Response& res,
-                                     const httplib::ContentReader& content_reader) {
+                                    const httplib::ContentReader& content_reader) {
       segment(req, res, content_reader);
     });
     for (const char* path : {"/v1/segment"}) {

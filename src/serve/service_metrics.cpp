@@ -32,8 +32,7 @@ void ServiceMetrics::Histogram::write(std::string& out, const std::string& name)
   out += fmt::format("{}_sum {}\n{}_count {}\n", name, sum, name, count);
 }
 
-void ServiceMetrics::count_request(const std::string& method, const std::string& path,
-                                   int status) {
+void ServiceMetrics::count_request(const std::string& method, const std::string& path, int status) {
   std::lock_guard lock(mutex_);
   ++requests_[{endpoint_label(method, path), status}];
   ++total_;
@@ -63,12 +62,14 @@ std::string ServiceMetrics::prometheus_text(int running, int waiting) const {
     if (key.second == 503 || key.second == 429) refused += count;
   }
   out += "# HELP fashionseg_errors_total Requests answered with a 4xx or 5xx status.\n";
-  out += fmt::format("# TYPE fashionseg_errors_total counter\nfashionseg_errors_total {}\n", errors);
+  out +=
+      fmt::format("# TYPE fashionseg_errors_total counter\nfashionseg_errors_total {}\n", errors);
   out += "# HELP fashionseg_refused_total Requests refused because the work queue was full.\n";
   out += fmt::format("# TYPE fashionseg_refused_total counter\nfashionseg_refused_total {}\n",
                      refused);
-  out += "# HELP fashionseg_segment_seconds Time of successful POST /v1/segment requests "
-         "(decode, model, encoding).\n";
+  out +=
+      "# HELP fashionseg_segment_seconds Time of successful POST /v1/segment requests "
+      "(decode, model, encoding).\n";
   segment_seconds_.write(out, "fashionseg_segment_seconds");
   out += "# HELP fashionseg_inference_seconds Time in the model per successful segmentation.\n";
   inference_seconds_.write(out, "fashionseg_inference_seconds");

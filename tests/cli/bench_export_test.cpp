@@ -46,7 +46,8 @@ TEST(BenchCommand, ComputeEqualsTorchvisionsCountAndTheJsonHasEveryFigure) {
       << reference.output;
   const auto result = test::run_fashionseg(
       "--threads 1 bench --arch lraspp_mobilenet_v3_large --classes 5 --size 96x64 --batch 2 "
-      "--warmup 1 --iterations 3 --json " + test::shell_quote((dir / "b.json").string()));
+      "--warmup 1 --iterations 3 --json " +
+      test::shell_quote((dir / "b.json").string()));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_THAT(result.output, HasSubstr("GFLOP/s achieved"));
   std::ifstream in(dir / "b.json");
@@ -83,8 +84,8 @@ TEST(ExportCommand, HalfTheSizeAndTheSameSegmentation) {
   ASSERT_EQ(test::run_python_script(dir, test::kMakeLrasppInputs).exit_code, 0);
   ASSERT_EQ(test::run_fashionseg(test::import_lraspp_arguments(dir)).exit_code, 0);
   auto at = [&](const std::string& name) { return test::shell_quote((dir / name).string()); };
-  const auto exported = test::run_fashionseg("export " + at("model.fsm") + " " + at("half.fsm") +
-                                             " --half");
+  const auto exported =
+      test::run_fashionseg("export " + at("model.fsm") + " " + at("half.fsm") + " --half");
   ASSERT_EQ(exported.exit_code, 0) << exported.output;
   EXPECT_THAT(exported.output, HasSubstr("fp16 weights"));
   const double full = std::filesystem::file_size(dir / "model.fsm");
@@ -92,9 +93,9 @@ TEST(ExportCommand, HalfTheSizeAndTheSameSegmentation) {
   EXPECT_LT(half, 0.55 * full);
   EXPECT_GT(half, 0.45 * full);
   for (const char* model : {"model.fsm", "half.fsm"}) {
-    const auto predicted = test::run_fashionseg("predict -m " + at(model) + " " +
-                                                at("photos/a.png") + " --logits -o " +
-                                                at(std::string("p_") + model));
+    const auto predicted =
+        test::run_fashionseg("predict -m " + at(model) + " " + at("photos/a.png") +
+                             " --logits -o " + at(std::string("p_") + model));
     ASSERT_EQ(predicted.exit_code, 0) << predicted.output;
   }
   const auto compared = test::run_python_script(

@@ -39,17 +39,16 @@ TEST(LibraryExample, ConcurrentCallersGetPredictsMasks) {
       std::filesystem::create_directories(dir / "copies");
       std::filesystem::copy_file(dir / "photos" / (std::string(name) + ".png"), dir / file);
       photos += " " + at(file);
-      pairs += " " + at(file + ".labels.png") + " " + at("predicted/" + std::string(name) +
-                                                       "_mask.png");
+      pairs +=
+          " " + at(file + ".labels.png") + " " + at("predicted/" + std::string(name) + "_mask.png");
     }
   }
   const auto example = test::run_command(test::shell_quote(FASHIONSEG_EXAMPLE_BINARY) + " " +
                                          at("model.fsm") + photos);
   ASSERT_EQ(example.exit_code, 0) << example.output;
   EXPECT_THAT(example.output, HasSubstr("a3.png: "));
-  const auto predicted = test::run_fashionseg("predict -m " + at("model.fsm") + " " +
-                                              at("photos") + "/[ab].png --mask -o " +
-                                              at("predicted"));
+  const auto predicted = test::run_fashionseg("predict -m " + at("model.fsm") + " " + at("photos") +
+                                              "/[ab].png --mask -o " + at("predicted"));
   ASSERT_EQ(predicted.exit_code, 0) << predicted.output;
   const auto compared = test::run_python_script(dir, kCompare, pairs, "compare.py");
   ASSERT_EQ(compared.exit_code, 0) << compared.output;

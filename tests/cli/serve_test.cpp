@@ -39,8 +39,7 @@ class ServeProcess {
  public:
   ServeProcess(const std::string& arguments, const std::filesystem::path& log) : log_(log) {
     const std::string command = "exec " + test::shell_quote(test::fashionseg_binary().string()) +
-                                " " + arguments + " > " + test::shell_quote(log.string()) +
-                                " 2>&1";
+                                " " + arguments + " > " + test::shell_quote(log.string()) + " 2>&1";
     pid_ = fork();
     if (pid_ == 0) {
       execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
@@ -74,8 +73,10 @@ class ServeProcess {
     if (!exited_) {
       kill(pid_, signal);
       for (int i = 0; i < 300 && !exited_; ++i) {
-        if (waitpid(pid_, &status_, WNOHANG) == pid_) exited_ = true;
-        else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (waitpid(pid_, &status_, WNOHANG) == pid_)
+          exited_ = true;
+        else
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
     }
     return exited_ && WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
@@ -162,19 +163,19 @@ TEST_F(ServeCli, MasksEqualPredictsWithAndWithoutFlip) {
   std::ofstream(*dir_ / "flipped.json") << flipped->body;
   EXPECT_EQ(nlohmann::json::parse(plain->body)["architecture"], "lraspp_mobilenet_v3_large");
 
-  const auto predicted = test::run_fashionseg("predict -m " + at("model.fsm") + " " +
-                                              at("photos/a.png") + " --mask --min-area 0 -o " +
-                                              at("predicted"));
+  const auto predicted =
+      test::run_fashionseg("predict -m " + at("model.fsm") + " " + at("photos/a.png") +
+                           " --mask --min-area 0 -o " + at("predicted"));
   ASSERT_EQ(predicted.exit_code, 0) << predicted.output;
-  const auto predicted_flip = test::run_fashionseg(
-      "predict -m " + at("model.fsm") + " " + at("photos/a.png") +
-      " --mask --flip --min-area 0 -o " + at("predicted_flip"));
+  const auto predicted_flip =
+      test::run_fashionseg("predict -m " + at("model.fsm") + " " + at("photos/a.png") +
+                           " --mask --flip --min-area 0 -o " + at("predicted_flip"));
   ASSERT_EQ(predicted_flip.exit_code, 0) << predicted_flip.output;
-  const auto compared = test::run_python_script(
-      *dir_, kCompareMasks,
-      at("plain.json") + " " + at("predicted/a_mask.png") + " " + at("flipped.json") + " " +
-          at("predicted_flip/a_mask.png"),
-      "compare_masks.py");
+  const auto compared =
+      test::run_python_script(*dir_, kCompareMasks,
+                              at("plain.json") + " " + at("predicted/a_mask.png") + " " +
+                                  at("flipped.json") + " " + at("predicted_flip/a_mask.png"),
+                              "compare_masks.py");
   ASSERT_EQ(compared.exit_code, 0) << compared.output;
   EXPECT_THAT(compared.output, HasSubstr("MASKS AGREE 2"));
 }
@@ -209,8 +210,9 @@ TEST_F(ServeCli, EachBadRequestGetsItsStatusAndReason) {
   };
   // 200 x 200 = 40000 pixels, over the server's --max-pixels 20000.
   const auto made = test::run_python_script(
-      *dir_, "import numpy as np, cv2\ncv2.imwrite('large.png', np.zeros((200, 200, 3), np.uint8))\n",
-      "", "large.py");
+      *dir_,
+      "import numpy as np, cv2\ncv2.imwrite('large.png', np.zeros((200, 200, 3), np.uint8))\n", "",
+      "large.py");
   ASSERT_EQ(made.exit_code, 0) << made.output;
   Case cases[] = {
       {c.Post("/v1/segment", read_file(*dir_ / "photos/broken.jpg"), "image/jpeg"), 400,

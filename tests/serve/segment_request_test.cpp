@@ -70,10 +70,14 @@ TEST(RequestImage, TheFormFieldImageOrTheRawBody) {
   EXPECT_EQ(request_image(false, {}, "raw bytes"), "raw bytes");
   const FormFields fields = {{"note", "x"}, {"image", "form bytes"}};
   EXPECT_EQ(request_image(true, fields, "ignored"), "form bytes");
-  EXPECT_THAT(http_error_of([] { request_image(true, {{"photo", "x"}}, ""); }).second,
+  EXPECT_THAT(http_error_of([] {
+                request_image(true, {{"photo", "x"}}, "");
+              }).second,
               HasSubstr("no field named \"image\""));
   EXPECT_EQ(http_error_of([] { request_image(false, {}, ""); }).first, 400);
-  EXPECT_THAT(http_error_of([] { request_image(true, {{"image", ""}}, ""); }).second,
+  EXPECT_THAT(http_error_of([] {
+                request_image(true, {{"image", ""}}, "");
+              }).second,
               HasSubstr("the image is empty"));
 }
 

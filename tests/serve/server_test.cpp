@@ -42,8 +42,9 @@ struct StandInModel {
       Segmentation result;
       result.labels = cv::Mat(rgb.size(), CV_8UC1, cv::Scalar(0));
       result.labels(cv::Rect(0, 0, rgb.cols / 2, rgb.rows)).setTo(1);
-      result.labels(cv::Rect(rgb.cols / 2, rgb.rows / 2, rgb.cols - rgb.cols / 2,
-                             rgb.rows - rgb.rows / 2))
+      result
+          .labels(cv::Rect(rgb.cols / 2, rgb.rows / 2, rgb.cols - rgb.cols / 2,
+                           rgb.rows - rgb.rows / 2))
           .setTo(2);
       if (flip) cv::flip(result.labels, result.labels, 1);
       return result;
@@ -327,7 +328,8 @@ TEST(Server, StopBeforeRunMakesRunReturnAndBadOptionsAreRefused) {
     second.bind();
     FAIL() << "binding a taken port succeeded";
   } catch (const Error& error) {
-    EXPECT_THAT(error.what(), HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(taken.port)));
+    EXPECT_THAT(error.what(),
+                HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(taken.port)));
   }
 }
 
