@@ -62,19 +62,6 @@ std::string slug(const std::string& name) {
   return out;
 }
 
-nlohmann::json categories_json(const std::vector<FoundCategory>& found) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& c : found) {
-    list.push_back({{"id", c.id},
-                    {"name", c.name},
-                    {"share", c.share},
-                    {"pixels", c.pixels},
-                    {"box", {c.box.x, c.box.y, c.box.width, c.box.height}},
-                    {"instances", c.instances}});
-  }
-  return list;
-}
-
 /// Writes every per-photo output chosen; returns the photo's JSON record.
 nlohmann::json write_photo_outputs(const PredictArguments& a, const Segmenter& segmenter,
                                    const fs::path& photo, const std::string& stem,

@@ -1,6 +1,7 @@
 #pragma once
-/// Predictions in the formats other tools read: an iMaterialist (Kaggle) submission CSV and
-/// COCO results JSON with compressed RLE, one record per connected piece of a category.
+/// Predictions in the formats other tools read: the categories found as JSON records (predict's
+/// per-photo JSON, serve's answer), an iMaterialist (Kaggle) submission CSV and COCO results
+/// JSON with compressed RLE, one record per connected piece of a category.
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
@@ -11,6 +12,13 @@
 #include "fashionseg/found_categories.h"
 
 namespace fashionseg {
+
+/// "#rrggbb" of a label value in the palette of render.h (label_color).
+std::string label_color_hex(int label);
+
+/// The categories as JSON records, in order: id, name, share, pixels, box [x, y, w, h],
+/// instances and color (label_color_hex).
+nlohmann::json categories_json(const std::vector<FoundCategory>& categories);
 
 /// The iMaterialist category id of each model class, found by name in the 46 iMaterialist
 /// 2019/2020 categories (e.g. "shoe" -> 23); -1 for background and for classes with no

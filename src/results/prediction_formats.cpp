@@ -1,10 +1,34 @@
 #include "fashionseg/prediction_formats.h"
 
+#include <cstdio>
+
 #include "fashionseg/coco_mask.h"
+#include "fashionseg/render.h"
 #include "fashionseg/rle.h"
 #include "fashionseg/synth.h"
 
 namespace fashionseg {
+
+std::string label_color_hex(int label) {
+  const auto rgb = label_color(label);
+  char text[8];
+  std::snprintf(text, sizeof(text), "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
+  return text;
+}
+
+nlohmann::json categories_json(const std::vector<FoundCategory>& categories) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& c : categories) {
+    list.push_back({{"id", c.id},
+                    {"name", c.name},
+                    {"share", c.share},
+                    {"pixels", c.pixels},
+                    {"box", {c.box.x, c.box.y, c.box.width, c.box.height}},
+                    {"instances", c.instances},
+                    {"color", label_color_hex(c.id)}});
+  }
+  return list;
+}
 
 std::vector<int> imaterialist_category_ids(const std::vector<std::string>& class_names) {
   std::vector<int> ids(class_names.size(), -1);

@@ -1,13 +1,12 @@
 #include "segment_request.h"
 
 #include <cmath>
-#include <cstdio>
 #include <opencv2/core.hpp>
 
 #include "fashionseg/coco_mask.h"
 #include "fashionseg/error.h"
 #include "fashionseg/image_io.h"
-#include "fashionseg/render.h"
+#include "fashionseg/prediction_formats.h"
 #include "fashionseg/report.h"
 #include "fashionseg/rle.h"
 #include "http_error.h"
@@ -119,27 +118,6 @@ cv::Mat keep_only(const cv::Mat& labels, const std::vector<FoundCategory>& kept)
   return result;
 }
 
-std::string color_hex(int label) {
-  const auto rgb = label_color(label);
-  char text[8];
-  std::snprintf(text, sizeof(text), "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
-  return text;
-}
-
-nlohmann::json categories_json(const std::vector<FoundCategory>& categories) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& c : categories) {
-    list.push_back({{"id", c.id},
-                    {"name", c.name},
-                    {"share", c.share},
-                    {"pixels", c.pixels},
-                    {"box", {c.box.x, c.box.y, c.box.width, c.box.height}},
-                    {"instances", c.instances},
-                    {"color", color_hex(c.id)}});
-  }
-  return list;
-}
-
 nlohmann::json mask_json(const cv::Mat& labels, MaskFormat format,
                          const std::vector<FoundCategory>& categories) {
   if (format == MaskFormat::kNone) return nullptr;
@@ -161,8 +139,9 @@ nlohmann::json mask_json(const cv::Mat& labels, MaskFormat format,
 nlohmann::json model_json(const ServedModel& model) {
   nlohmann::json classes = nlohmann::json::array();
   for (size_t id = 0; id < model.class_names.size(); ++id) {
-    classes.push_back(
-        {{"id", id}, {"name", model.class_names[id]}, {"color", color_hex(static_cast<int>(id))}});
+    classes.push_back({{"id", id},
+                       {"name", model.class_names[id]},
+                       {"color", label_color_hex(static_cast<int>(id))}});
   }
   return {{"architecture", model.architecture},
           {"classes", classes},

@@ -46,12 +46,6 @@ cv::Mat decode_request_image(std::string_view bytes, int64_t max_pixels);
 /// exactly the categories listed.
 cv::Mat keep_only(const cv::Mat& labels, const std::vector<FoundCategory>& kept);
 
-/// "#rrggbb" of a label value in the project's palette.
-std::string color_hex(int label);
-
-/// The categories as JSON: id, name, share, pixels, box [x, y, w, h], instances, color.
-nlohmann::json categories_json(const std::vector<FoundCategory>& categories);
-
 /// The mask entry of the answer: {"format": "png", "data": base64 8-bit gray PNG} for kPng;
 /// for kRle {"format": "rle", "encoding": "coco", "size": [h, w], "counts": {"<id>": COCO
 /// compressed RLE of that class}}; null for kNone.

@@ -8,6 +8,7 @@
 
 #include "admission.h"
 #include "fashionseg/error.h"
+#include "fashionseg/prediction_formats.h"
 #include "fashionseg/serve.h"
 #include "http_error.h"
 #include "page.h"
@@ -161,7 +162,7 @@ struct SegmentationServer::Impl {
     nlohmann::json answer = {{"width", rgb.cols},
                              {"height", rgb.rows},
                              {"architecture", model.architecture},
-                             {"categories", serve::categories_json(categories)}};
+                             {"categories", categories_json(categories)}};
     if (query.mask != serve::MaskFormat::kNone) {
       answer["mask"] = serve::mask_json(labels, query.mask, categories);
     }

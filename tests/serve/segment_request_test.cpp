@@ -7,6 +7,7 @@
 
 #include "fashionseg/coco_mask.h"
 #include "fashionseg/image_io.h"
+#include "fashionseg/prediction_formats.h"
 #include "fashionseg/render.h"
 #include "fashionseg/report.h"
 #include "fashionseg/rle.h"
@@ -173,7 +174,7 @@ TEST(ModelJson, ClassesWithThePalettesColours) {
   char hex[8];
   std::snprintf(hex, sizeof(hex), "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
   EXPECT_EQ(json["classes"][2]["color"], hex);
-  EXPECT_EQ(color_hex(0), "#000000");
+  EXPECT_EQ(label_color_hex(0), "#000000");
 }
 
 }  // namespace

@@ -77,6 +77,13 @@ class RunningServer {
     return c;
   }
   SegmentationServer& server() { return server_; }
+  /// POSTs `photo` to `path` on another thread; the future holds the status (-1: no answer).
+  std::future<int> post_in_background(const std::string& path, const std::string& photo) {
+    return std::async(std::launch::async, [this, path, photo] {
+      const auto result = client().Post(path, photo, "image/png");
+      return result ? result->status : -1;
+    });
+  }
 
  private:
   SegmentationServer server_;
@@ -243,14 +250,9 @@ TEST(Server, AFullQueueAnswers503WithRetryAfterAndNothingIsLost) {
   options.queue_capacity = 1;
   RunningServer running(model.served(), options);
   const std::string photo = png_photo(16, 16);
-  auto post = [&] {
-    httplib::Client client = running.client();
-    auto result = client.Post("/v1/segment?mask=none", photo, "image/png");
-    return result ? result->status : -1;
-  };
-  std::future<int> first = std::async(std::launch::async, post);
+  std::future<int> first = running.post_in_background("/v1/segment?mask=none", photo);
   while (model.started < 1) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  std::future<int> second = std::async(std::launch::async, post);  // waits in the queue
+  std::future<int> second = running.post_in_background("/v1/segment?mask=none", photo);
   for (int i = 0; i < 500; ++i) {
     httplib::Client probe = running.client();
     auto metrics = probe.Get("/metrics");
@@ -279,10 +281,7 @@ TEST(Server, AWaitLongerThanTheQueueTimeoutIs503) {
   options.queue_timeout_s = 0.05;
   RunningServer running(model.served(), options);
   const std::string photo = png_photo(16, 16);
-  std::future<int> first = std::async(std::launch::async, [&] {
-    auto result = running.client().Post("/v1/segment", photo, "image/png");
-    return result ? result->status : -1;
-  });
+  std::future<int> first = running.post_in_background("/v1/segment", photo);
   while (model.started < 1) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   const auto late = running.client().Post("/v1/segment", photo, "image/png");
   ASSERT_TRUE(late);
@@ -297,10 +296,7 @@ TEST(Server, StopLetsTheRequestInFlightFinish) {
   std::promise<void> release;
   model.gate = release.get_future().share();
   RunningServer running(model.served(), loopback());
-  std::future<int> in_flight = std::async(std::launch::async, [&] {
-    auto result = running.client().Post("/v1/segment", png_photo(16, 16), "image/png");
-    return result ? result->status : -1;
-  });
+  std::future<int> in_flight = running.post_in_background("/v1/segment", png_photo(16, 16));
   while (model.started < 1) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   std::thread stopper([&] { running.stop(); });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
