@@ -2,6 +2,7 @@
 # Trains several registered models on the prepared CCP photos under the same compute budget
 # and scores each on the validation split, for docs/model-zoo.md.
 #   scripts/model-zoo.sh [CPU minutes per model] [threads]
+# Models already evaluated under runs/zoo are skipped; delete runs/zoo to start over.
 # The budget is the training process's CPU time (user + system), not wall-clock time, so runs
 # stay comparable when other work shares the machine; with one thread and an idle machine the
 # two are about equal. A run is stopped by SIGINT when its budget is spent (the trainer then
@@ -14,6 +15,7 @@ threads="${2:-1}"
 bin=build/fashionseg
 data=out/ccp
 config=configs/zoo_ccp-288x192.yaml
+mkdir -p runs/zoo
 [ -f "$data/index.csv" ] ||
   "$bin" prepare --imaterialist ../shared/data/ccp-imat -o "$data" --label-space main \
     --val-fraction 0.142857
@@ -29,6 +31,8 @@ for run in "${runs[@]}"; do
   name="${run%%|*}"
   overrides="${run#*|}"
   out="runs/zoo/$name"
+  # A model already scored is kept (the script can be stopped and started again).
+  if [ -f "$out/eval/metrics.json" ]; then echo "$name: already evaluated"; continue; fi
   rm -rf "$out"
   start=$(date +%s)
   # shellcheck disable=SC2086
