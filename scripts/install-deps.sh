@@ -13,6 +13,8 @@ packages=(
   python3-torch python3-torchvision python3-numpy python3-opencv
   chromium
 )
+# Node.js runs the browser test's driver; a machine that already has node (any source) keeps it.
+command -v node >/dev/null || packages+=(nodejs npm)
 # Extra packages asked for by the caller.
 packages+=("$@")
 

@@ -14,6 +14,9 @@ chromium="${CHROMIUM:-/usr/bin/chromium}"
 for need in node "$chromium"; do
   command -v "$need" >/dev/null || { echo "skipped: $need is not installed"; exit 77; }
 done
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+[ "$node_major" -ge 20 ] ||
+  { echo "skipped: playwright-core needs Node.js 20 or newer, this is $(node --version)"; exit 77; }
 [ -d "$root/node_modules/playwright-core" ] ||
   { echo "skipped: playwright-core is missing (run npm ci in $root)"; exit 77; }
 rm -rf "$out"
