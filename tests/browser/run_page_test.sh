@@ -4,8 +4,8 @@
 # Serves torchvision's LR-ASPP with seeded random weights (class biases make several classes
 # win on any photo, so the page always has categories to show, whatever the bundled model
 # finds) and uploads the first sample photo (samples/photos), or a generated one. Writes
-# page.png (the screenshot) and serve.log to the output folder. Exits 77 (CTest: skipped) when Node.js,
-# playwright-core (npm ci) or Chromium is missing.
+# page.png (the screenshot) and serve.log to the output folder. Exits 77 (CTest: skipped)
+# when Node.js (20 or newer), playwright-core (npm ci) or Chromium is missing.
 set -euo pipefail
 binary="$1"
 out="$2"
