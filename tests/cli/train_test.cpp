@@ -109,6 +109,33 @@ TEST_F(TrainCli, TrainsResumesEvaluates) {
   EXPECT_NE(read_file(*dir_ / "cmp.html").find("Comparison of 2 runs"), std::string::npos);
 }
 
+// With a learning rate too small to change any weight and no BatchNorm (whose running
+// statistics would move), predictions never change, so validation mIoU never improves after
+// the first validation: early_stop 2 ends the run after epoch 3 of 6.
+TEST_F(TrainCli, EarlyStopEndsTheRunAfterValidationsWithoutImprovement) {
+  const auto train = run_fashionseg(
+      "train " + common_args("early") +
+      " --set train.epochs=6 --set train.early_stop=2"
+      " --set model.batch_norm=false --set optimizer.lr=1e-12 --set optimizer.weight_decay=0"
+      " --set schedule.warmup_iters=0");
+  ASSERT_EQ(train.exit_code, 0) << train.output;
+  EXPECT_NE(train.output.find("stopped: early_stop after 3 epoch(s)"), std::string::npos)
+      << train.output;
+  const auto log = read_log(*dir_ / "early/log.jsonl");
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0]["val"]["mean_iou"], log[2]["val"]["mean_iou"]);
+  EXPECT_TRUE(fs::exists(*dir_ / "early/last.fsm"));
+
+  // Without early stopping the same run goes on to the last epoch.
+  const auto full = run_fashionseg("train " + common_args("full") +
+                                   " --set train.epochs=4 --set model.batch_norm=false"
+                                   " --set optimizer.lr=1e-12"
+                                   " --set optimizer.weight_decay=0 --set schedule.warmup_iters=0");
+  ASSERT_EQ(full.exit_code, 0) << full.output;
+  EXPECT_NE(full.output.find("stopped: completed after 4 epoch(s)"), std::string::npos)
+      << full.output;
+}
+
 TEST_F(TrainCli, ResumeContinuesExactlyAsAnUninterruptedRun) {
   // Two epochs in one go vs one epoch then a resumed second: same weights.
   ASSERT_EQ(run_fashionseg("train " + common_args("straight")).exit_code, 0);
