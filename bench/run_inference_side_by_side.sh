@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Inference latency, fashionseg vs Python PyTorch eager, same model, same weights, same
-# threads, batch 1: `fashionseg bench` against bench/inference_torch_reference.py.
+# threads, batch 1: `fashionseg bench` against bench/torch_reference.py.
 #   bench/run_inference_side_by_side.sh [HxW=512x512] [threads=$(nproc)] [iterations=10]
 # Prints one line per model with both mean latencies and the ratio (fashionseg / Python;
 # the target is <= 0.8). Runs the two sides alternately, model by model, so both see the
@@ -14,7 +14,7 @@ warmup=3
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 python=/usr/bin/python3
-reference=bench/inference_torch_reference.py
+reference=bench/torch_reference.py
 echo "size $size, batch 1, $threads threads, $warmup warm-up + $iterations timed runs; $(nproc) cores"
 for model in lraspp_mobilenet_v3_large unet deeplabv3_resnet50; do
   classes=47

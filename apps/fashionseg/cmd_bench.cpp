@@ -2,7 +2,9 @@
 // warm-up, with the compute rate achieved (GFLOP/s, from the counted multiply-adds) and the
 // process's peak memory. Times the model's forward pass on a normalised input as the
 // Segmenter runs it (inference mode, eval, channels-last on the CPU); --photo times the whole
-// segmentation of a real photo instead (resize, forward, upsampling, argmax, categories).
+// segmentation of a real photo instead (resize, forward, upsampling, argmax, categories);
+// --train times one training step (forward, cross-entropy, backward, AdamW update) as the
+// trainer runs it.
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -39,6 +41,7 @@ struct BenchArguments {
   int warmup = 3;
   int iterations = 20;
   bool no_channels_last = false;
+  bool train = false;
   std::string json;
 };
 
@@ -129,18 +132,37 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
     parameters = count_parameters(*model);
     gflop_per_image = 2.0 * count_model_macs(*model, height, width).total() / 1e9;
     const bool channels_last = !a.no_channels_last;
-    torch::NoGradGuard no_grad;
-    if (channels_last) {
-      for (auto& parameter : model->parameters()) {
-        if (parameter.dim() == 4) {
-          parameter.set_data(parameter.data().contiguous(torch::MemoryFormat::ChannelsLast));
+    {
+      torch::NoGradGuard no_grad;
+      if (channels_last) {
+        for (auto& parameter : model->parameters()) {
+          if (parameter.dim() == 4) {
+            parameter.set_data(parameter.data().contiguous(torch::MemoryFormat::ChannelsLast));
+          }
         }
       }
     }
     torch::Tensor input = torch::randn({a.batch, 3, height, width});
     if (channels_last) input = input.contiguous(torch::MemoryFormat::ChannelsLast);
-    c10::InferenceMode inference;
-    timings = time_calls(a.warmup, a.iterations, [&] { model->forward(input); });
+    if (a.train) {
+      // A training step: the backward pass costs about twice the forward, so the compute
+      // figure below counts 3 forward passes per image.
+      model->train();
+      const torch::Tensor labels = torch::randint(0, model->forward(input.slice(0, 0, 1)).size(1),
+                                                  {a.batch, height, width}, torch::kLong);
+      torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-4));
+      gflop_per_image *= 3.0;
+      timings = time_calls(a.warmup, a.iterations, [&] {
+        optimizer.zero_grad();
+        torch::nn::functional::cross_entropy(model->forward(input), labels).backward();
+        optimizer.step();
+      });
+      report["mode"] = "train step";
+    } else {
+      c10::InferenceMode inference;
+      timings = time_calls(a.warmup, a.iterations, [&] { model->forward(input); });
+      report["mode"] = "forward";
+    }
   }
   const double images_per_second = a.batch * 1000.0 / timings.mean();
   report.update({{"model", name},
@@ -153,7 +175,8 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
                  {"images_per_second", images_per_second},
                  {"peak_memory_mib", peak_memory_mib()}});
   std::cout << std::fixed << std::setprecision(2) << name << "\n  "
-            << (a.photo.empty() ? "forward, batch " + std::to_string(a.batch) + " at " + a.size
+            << (a.photo.empty() ? std::string(a.train ? "train step" : "forward") + ", batch " +
+                                      std::to_string(a.batch) + " at " + a.size
                                 : "segment " + a.photo)
             << ", " << torch::get_num_threads() << " threads, " << a.iterations << " timed after "
             << a.warmup << " warm-up\n"
@@ -163,7 +186,8 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
   if (gflop_per_image > 0) {
     report["gflop_per_image"] = gflop_per_image;
     report["gflop_per_second"] = gflop_per_image * images_per_second;
-    std::cout << "  compute: " << gflop_per_image << " GFLOP per image (multiply-adds x 2), "
+    std::cout << "  compute: " << gflop_per_image << " GFLOP per image (multiply-adds x 2"
+              << (a.train ? " x 3 for forward + backward" : "") << "), "
               << gflop_per_image * images_per_second << " GFLOP/s achieved\n";
   }
   std::cout << "  parameters: " << parameters << ", peak memory: " << peak_memory_mib() << " MiB\n";
@@ -200,9 +224,12 @@ Command add_bench_command(CLI::App& root, const GlobalOptions& global) {
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   app->add_flag("--no-channels-last", a->no_channels_last, "Keep NCHW tensors on the CPU");
+  app->add_flag("--train", a->train,
+                "Time a training step (forward, cross-entropy, backward, AdamW) instead");
   app->add_option("--json", a->json, "Also write the figures as JSON");
   app->get_option("--arch")->excludes(app->get_option("--model"));
   app->get_option("--arch")->excludes(app->get_option("--photo"));
+  app->get_option("--train")->excludes(app->get_option("--photo"));
   return {app, [a, &global] { run_bench(*a, global); }};
 }
 

@@ -1,11 +1,14 @@
-"""Python PyTorch eager side of bench/run_inference_side_by_side.sh.
+"""Python PyTorch eager side of bench/run_inference_side_by_side.sh and run_train_side_by_side.sh.
 
-  inference_torch_reference.py make <model> <classes> <weights.pt>
+  torch_reference.py make <model> <classes> <weights.pt>
       builds the model with seeded random weights and saves its state_dict (torchvision key
       names; fashionseg imports them with `fashionseg import-weights`).
-  inference_torch_reference.py time <model> <classes> <weights.pt> <HxW> <threads> <warmup> <iterations>
+  torch_reference.py time <model> <classes> <weights.pt> <HxW> <threads> <warmup> <iterations>
       loads the weights and times model(x) for a [1, 3, H, W] input in eval mode under
       torch.inference_mode(), printing one JSON line (latency_ms mean/p50/min).
+  torch_reference.py train <model> <classes> <weights.pt> <HxW> <threads> <warmup> <iterations> <batch>
+      times one training step (forward, cross-entropy on random labels, backward, AdamW
+      lr 1e-4) on a [batch, 3, H, W] input, printing the same JSON line.
 
 Models: torchvision's lraspp_mobilenet_v3_large and deeplabv3_resnet50, and `unet`, a U-Net
 written here with fashionseg's layer names (src/models/unet.cpp: padded 3x3 convs, BatchNorm,
@@ -77,17 +80,30 @@ def main():
         torch.save(dict(model.state_dict()), weights)
         return
     size, threads, warmup, iterations = sys.argv[5], int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
+    batch = int(sys.argv[9]) if len(sys.argv) > 9 else 1
     torch.set_num_threads(threads)
     model.load_state_dict(torch.load(weights))
     height, width = (int(v) for v in size.split('x'))
-    x = torch.randn(1, 3, height, width)
+    x = torch.randn(batch, 3, height, width)
     times = []
-    with torch.inference_mode():
+    if action == 'train':
+        model.train()
+        labels = torch.randint(0, classes, (batch, height, width))
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
         for i in range(warmup + iterations):
             start = time.perf_counter()
-            model(x)['out']
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(x)['out'], labels).backward()
+            optimizer.step()
             if i >= warmup:
                 times.append((time.perf_counter() - start) * 1000)
+    else:
+        with torch.inference_mode():
+            for i in range(warmup + iterations):
+                start = time.perf_counter()
+                model(x)['out']
+                if i >= warmup:
+                    times.append((time.perf_counter() - start) * 1000)
     times.sort()
     print(json.dumps({'model': name, 'threads': torch.get_num_threads(), 'torch': torch.__version__,
                       'latency_ms': {'mean': sum(times) / len(times), 'p50': times[len(times) // 2],

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Training-step time, fashionseg vs Python PyTorch eager: the same model and weights, the same
+# threads, one step = forward, cross-entropy on random labels, backward, AdamW update
+# (`fashionseg bench --train` against bench/torch_reference.py train). The target is a
+# ratio (fashionseg / Python) of at most 0.9. Data loading is left out on both sides: the
+# loader's own speed is bench/run_loader_bench.sh.
+#   bench/run_train_side_by_side.sh [HxW=288x192] [batch=8] [threads=$(nproc)] [iterations=5]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size="${1:-288x192}"
+batch="${2:-8}"
+threads="${3:-$(nproc)}"
+iterations="${4:-5}"
+warmup=2
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+python=/usr/bin/python3
+reference=bench/torch_reference.py
+echo "train step at $size, batch $batch, $threads threads, $warmup warm-up + $iterations timed; $(nproc) cores"
+for model in ${MODELS:-lraspp_mobilenet_v3_large unet deeplabv3_resnet50}; do
+  "$python" "$reference" make "$model" 47 "$work/$model.pt"
+  build/fashionseg import-weights --arch "$model" --weights "$work/$model.pt" \
+    -o "$work/$model.fsm" >/dev/null
+  for layout in "" "--no-channels-last"; do
+    build/fashionseg --threads "$threads" bench --train -m "$work/$model.fsm" --size "$size" \
+      --batch "$batch" --warmup "$warmup" --iterations "$iterations" $layout \
+      --json "$work/$model$layout.json" >/dev/null
+  done
+  python_json="$("$python" "$reference" train "$model" 47 "$work/$model.pt" "$size" \
+    "$threads" "$warmup" "$iterations" "$batch")"
+  "$python" - "$work/$model.json" "$work/$model--no-channels-last.json" "$python_json" <<'PY'
+import json, sys
+nhwc, nchw = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+theirs = json.loads(sys.argv[3])
+b = theirs['latency_ms']['mean']
+print('%-28s fashionseg NHWC %8.1f ms, NCHW %8.1f ms   python %s NCHW %8.1f ms   ratio %.2f (NHWC) %.2f (NCHW)'
+      % (theirs['model'], nhwc['latency_ms']['mean'], nchw['latency_ms']['mean'], theirs['torch'], b,
+         nhwc['latency_ms']['mean'] / b, nchw['latency_ms']['mean'] / b))
+PY
+done
