@@ -21,14 +21,14 @@ for model in ${MODELS:-lraspp_mobilenet_v3_large unet deeplabv3_resnet50}; do
   "$python" "$reference" make "$model" 47 "$work/$model.pt"
   build/fashionseg import-weights --arch "$model" --weights "$work/$model.pt" \
     -o "$work/$model.fsm" >/dev/null
-  for layout in "" "--no-channels-last"; do
+  for layout in nhwc nchw; do
     build/fashionseg --threads "$threads" bench --train -m "$work/$model.fsm" --size "$size" \
-      --batch "$batch" --warmup "$warmup" --iterations "$iterations" $layout \
-      --json "$work/$model$layout.json" >/dev/null
+      --batch "$batch" --warmup "$warmup" --iterations "$iterations" --layout "$layout" \
+      --json "$work/$model-$layout.json" >/dev/null
   done
   python_json="$("$python" "$reference" train "$model" 47 "$work/$model.pt" "$size" \
     "$threads" "$warmup" "$iterations" "$batch")"
-  "$python" - "$work/$model.json" "$work/$model--no-channels-last.json" "$python_json" <<'PY'
+  "$python" - "$work/$model-nhwc.json" "$work/$model-nchw.json" "$python_json" <<'PY'
 import json, sys
 nhwc, nchw = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 theirs = json.loads(sys.argv[3])

@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "default_model.h"
 #include "fashionseg/checkpoint.h"
+#include "fashionseg/device.h"
 #include "fashionseg/error.h"
 #include "fashionseg/files.h"
 #include "fashionseg/flops.h"
@@ -40,7 +41,7 @@ struct BenchArguments {
   int batch = 1;
   int warmup = 3;
   int iterations = 20;
-  bool no_channels_last = false;
+  std::string layout = "auto";
   bool train = false;
   std::string json;
 };
@@ -105,7 +106,7 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
   if (!a.photo.empty()) {
     const std::filesystem::path path = resolve_model_path(a.model);
     SegmenterOptions options;
-    options.channels_last = !a.no_channels_last;
+    if (a.layout != "auto") options.channels_last = a.layout == "nhwc";
     const Segmenter segmenter(path, options);
     const cv::Mat rgb = read_image_rgb(a.photo);
     name = segmenter.architecture() + " (" + path.string() + ")";
@@ -116,6 +117,7 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
     report["model_input"] = {segmenter.input_size().height, segmenter.input_size().width};
   } else {
     ModelPtr model;
+    std::string architecture = a.arch;
     if (!a.arch.empty()) {
       ModelOptions options;
       options.num_classes = a.classes;
@@ -125,13 +127,17 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
       name = a.arch + " (random weights, " + std::to_string(a.classes) + " classes)";
     } else {
       const std::filesystem::path path = resolve_model_path(a.model);
-      model = load_model(path).model;
+      LoadedModel loaded = load_model(path);
+      model = loaded.model;
+      architecture = loaded.checkpoint.architecture;
       name = path.string();
     }
     model->eval();
     parameters = count_parameters(*model);
     gflop_per_image = 2.0 * count_model_macs(*model, height, width).total() / 1e9;
-    const bool channels_last = !a.no_channels_last;
+    const bool channels_last =
+        a.layout == "auto" ? channels_last_helps(architecture) : a.layout == "nhwc";
+    report["layout"] = channels_last ? "nhwc" : "nchw";
     {
       torch::NoGradGuard no_grad;
       if (channels_last) {
@@ -223,7 +229,11 @@ Command add_bench_command(CLI::App& root, const GlobalOptions& global) {
   app->add_option("--iterations", a->iterations, "Timed runs")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
-  app->add_flag("--no-channels-last", a->no_channels_last, "Keep NCHW tensors on the CPU");
+  app->add_option("--layout", a->layout,
+                  "Tensor layout on the CPU: auto (NHWC where it is faster, as predict and serve "
+                  "run), nhwc or nchw")
+      ->check(CLI::IsMember({"auto", "nhwc", "nchw"}))
+      ->capture_default_str();
   app->add_flag("--train", a->train,
                 "Time a training step (forward, cross-entropy, backward, AdamW) instead");
   app->add_option("--json", a->json, "Also write the figures as JSON");

@@ -33,9 +33,11 @@ struct SegmenterOptions {
   /// the photo is fitted into s times the box and covered by box-sized windows overlapping
   /// by a third, whose logits are averaged: finer detail on large photos, s*s times slower.
   double window_scale = 0.0;
-  AreaRule area_rule;         ///< which categories and pieces count
-  bool confidence = false;    ///< also return the winning class's probability per pixel
-  bool channels_last = true;  ///< NHWC tensors on the CPU (oneDNN convolutions, faster)
+  AreaRule area_rule;       ///< which categories and pieces count
+  bool confidence = false;  ///< also return the winning class's probability per pixel
+  /// NHWC tensors on the CPU for the architectures that run faster so (channels_last_helps in
+  /// device.h: the MobileNetV3 models); false = NCHW always.
+  bool channels_last = true;
   /// Upper bound on logits kept at output resolution (classes x height x width floats). Above
   /// it (photos of tens of megapixels), the argmax runs at a proportionally reduced size and
   /// the mask is scaled to the photo with nearest-neighbour.

@@ -85,9 +85,9 @@ struct RunConfig {
   double grad_clip = 0.0;        ///< max gradient norm (0 = off)
   int64_t accumulate = 1;        ///< batches per optimizer step
   uint64_t seed = 0;
-  std::string device = "cpu";              ///< cpu, cuda, cuda:N
-  bool amp = false;                        ///< mixed precision (CUDA only)
-  bool channels_last = true;               ///< NHWC memory format (faster convolutions on CPU)
+  std::string device = "cpu";  ///< cpu, cuda, cuda:N
+  bool amp = false;            ///< mixed precision (CUDA only)
+  bool channels_last = true;   ///< NHWC on the CPU where it is faster (channels_last_helps)
   std::string output = "runs/experiment";  ///< run directory
 };
 

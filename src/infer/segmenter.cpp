@@ -238,7 +238,8 @@ Segmenter::Segmenter(const std::filesystem::path& checkpoint, SegmenterOptions o
   impl_->options = std::move(options);
   impl_->model->to(impl_->device);
   impl_->model->eval();
-  impl_->channels_last = impl_->options.channels_last && impl_->device.is_cpu();
+  impl_->channels_last = impl_->options.channels_last && impl_->device.is_cpu() &&
+                         channels_last_helps(impl_->checkpoint.architecture);
   torch::NoGradGuard no_grad;
   for (auto& parameter : impl_->model->parameters()) {
     impl_->parameters += parameter.numel();

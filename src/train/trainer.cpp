@@ -124,6 +124,11 @@ class Run {
   TrainSummary execute();
 
  private:
+  /// NHWC tensors: asked for, on the CPU, and an architecture that runs faster so.
+  bool channels_last() const {
+    return config_.train.channels_last && device_.is_cpu() &&
+           channels_last_helps(config_.model.type);
+  }
   void setup();
   void restore(const fs::path& path);
   void save(const fs::path& path, bool with_training_state);
@@ -168,7 +173,7 @@ void Run::setup() {
     spdlog::info("initialised from {}: {}", config_.model.init, report.summary());
   }
   model_->to(device_);
-  if (config_.train.channels_last) {
+  if (channels_last()) {
     // NHWC weights let oneDNN skip layout conversions around every convolution.
     torch::NoGradGuard no_grad;
     for (auto& p : model_->parameters()) {
@@ -199,7 +204,7 @@ void Run::setup() {
   train_options.world_size = group_.world_size();
   train_options.train = true;
   train_options.transform = train_transform_options(config_.data);
-  train_options.channels_last = config_.train.channels_last;
+  train_options.channels_last = channels_last();
   if (config_.data.oversample > 0) {
     train_options.sample_weights =
         rare_class_sample_weights(train_entries, num_classes_, config_.data.oversample,
