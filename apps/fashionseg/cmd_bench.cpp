@@ -153,9 +153,15 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
     if (a.train) {
       // A training step: the backward pass costs about twice the forward, so the compute
       // figure below counts 3 forward passes per image.
+      // The class count from one eval-mode pass (train-mode BatchNorm needs a batch > 1).
+      int64_t classes = 0;
+      {
+        c10::InferenceMode inference;
+        classes = model->forward(input.slice(0, 0, 1)).size(1);
+      }
+      const torch::Tensor labels =
+          torch::randint(0, classes, {a.batch, height, width}, torch::kLong);
       model->train();
-      const torch::Tensor labels = torch::randint(0, model->forward(input.slice(0, 0, 1)).size(1),
-                                                  {a.batch, height, width}, torch::kLong);
       torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-4));
       gflop_per_image *= 3.0;
       timings = time_calls(a.warmup, a.iterations, [&] {
