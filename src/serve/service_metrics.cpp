@@ -69,7 +69,7 @@ std::string ServiceMetrics::prometheus_text(int running, int waiting) const {
                      refused);
   out +=
       "# HELP fashionseg_segment_seconds Time of successful POST /v1/segment requests "
-      "(decode, model, encoding).\n";
+      "(waiting for a worker, decoding, the model, encoding the answer).\n";
   segment_seconds_.write(out, "fashionseg_segment_seconds");
   out += "# HELP fashionseg_inference_seconds Time in the model per successful segmentation.\n";
   inference_seconds_.write(out, "fashionseg_inference_seconds");

@@ -16,7 +16,8 @@ class ServiceMetrics {
   /// Counts one answered request. Paths other than the service's own count as "other", so a
   /// scanner cannot grow the label set.
   void count_request(const std::string& method, const std::string& path, int status);
-  /// Records the time of one successful segmentation request, and of its model call.
+  /// Records the time of one successful segmentation request (queueing included) and of
+  /// its model call.
   void observe_segment(double total_seconds, double inference_seconds);
   /// Requests answered so far.
   int64_t requests() const;
