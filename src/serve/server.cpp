@@ -128,7 +128,10 @@ struct SegmentationServer::Impl {
                              "POST /v1/segment: the body could not be read (truncated "
                              "upload or malformed multipart/form-data)");
     }
-    return std::string(serve::request_image(req.is_multipart_form_data(), fields, body));
+    serve::request_image(req.is_multipart_form_data(), fields, body);  // throws 400 when absent
+    // Hand the bytes over rather than copying them (bodies reach --max-body-mb).
+    if (req.is_multipart_form_data()) return std::move(fields.find("image")->second);
+    return body;
   }
 
   void segment(const httplib::Request& req, httplib::Response& res,
