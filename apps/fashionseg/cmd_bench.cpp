@@ -1,8 +1,9 @@
 // `fashionseg bench`: inference latency and throughput of a model at a given size, after a
 // warm-up, with the compute rate achieved (GFLOP/s, from the counted multiply-adds) and the
 // process's peak memory. Times the model's forward pass on a normalised input as the
-// Segmenter runs it (inference mode, eval, channels-last on the CPU); --photo times the whole
-// segmentation of a real photo instead (resize, forward, upsampling, argmax, categories);
+// Segmenter runs it (inference mode, eval, batch norms folded, channels-last on the CPU); --photo
+// times the whole segmentation of a real photo instead (resize, forward, upsampling, argmax,
+// categories);
 // --train times one training step (forward, cross-entropy, backward, AdamW update) as the
 // trainer runs it.
 #include <torch/torch.h>
@@ -43,6 +44,7 @@ struct BenchArguments {
   int iterations = 20;
   std::string layout = "auto";
   bool train = false;
+  bool no_fold = false;
   std::string json;
 };
 
@@ -107,6 +109,7 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
     const std::filesystem::path path = resolve_model_path(a.model);
     SegmenterOptions options;
     if (a.layout != "auto") options.channels_last = a.layout == "nhwc";
+    options.fold_batch_norms = !a.no_fold;
     const Segmenter segmenter(path, options);
     const cv::Mat rgb = read_image_rgb(a.photo);
     name = segmenter.architecture() + " (" + path.string() + ")";
@@ -148,6 +151,8 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
         }
       }
     }
+    // Inference folds batch norms into convolutions as the Segmenter does; training cannot.
+    if (!a.train && !a.no_fold) report["batch_norms_folded"] = fold_batch_norms(*model);
     torch::Tensor input = torch::randn({a.batch, 3, height, width});
     if (channels_last) input = input.contiguous(torch::MemoryFormat::ChannelsLast);
     if (a.train) {
@@ -242,10 +247,14 @@ Command add_bench_command(CLI::App& root, const GlobalOptions& global) {
       ->capture_default_str();
   app->add_flag("--train", a->train,
                 "Time a training step (forward, cross-entropy, backward, AdamW) instead");
+  app->add_flag("--no-fold", a->no_fold,
+                "Keep batch normalisations separate from their convolutions (inference folds "
+                "them by default, as predict and serve do)");
   app->add_option("--json", a->json, "Also write the figures as JSON");
   app->get_option("--arch")->excludes(app->get_option("--model"));
   app->get_option("--arch")->excludes(app->get_option("--photo"));
   app->get_option("--train")->excludes(app->get_option("--photo"));
+  app->get_option("--train")->excludes(app->get_option("--no-fold"));
   return {app, [a, &global] { run_bench(*a, global); }};
 }
 

@@ -14,6 +14,7 @@
 #include "fashionseg/files.h"
 #include "fashionseg/image_io.h"
 #include "fashionseg/metrics_json.h"
+#include "fashionseg/models.h"
 #include "terminal_progress.h"
 
 namespace fashionseg::cli {
@@ -75,6 +76,7 @@ Command add_evaluate_command(CLI::App& root, const GlobalOptions& global) {
   app->add_option("--workers", args->workers, "Loader threads")->check(CLI::PositiveNumber);
   return {app, [args] {
             const LoadedModel loaded = load_model(args->model);
+            fold_batch_norms(*loaded.model);  // inference only: nothing is saved
             const PreparedDataset dataset = read_prepared_dataset(args->data);
             const int classes = static_cast<int>(loaded.checkpoint.class_names.size());
             if (static_cast<size_t>(classes) != dataset.class_names.size()) {

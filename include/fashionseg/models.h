@@ -40,4 +40,12 @@ ModelPtr create_model(const std::string& name, const ModelOptions& options = {})
 /// Number of trainable parameters (requires_grad) of a module and its children.
 int64_t count_parameters(const torch::nn::Module& module);
 
+/// Folds every batch normalisation that directly follows a convolution into that
+/// convolution's weight and bias, so inference skips one pass over each feature map; returns
+/// how many were folded (a second call folds none). Outputs equal the unfolded model's within
+/// float rounding. For inference only: call it on a model in eval mode that is already on its
+/// final device and memory format, and never train or save the model afterwards (the folded
+/// biases are not registered parameters). Throws std::logic_error in training mode.
+int64_t fold_batch_norms(torch::nn::Module& model);
+
 }  // namespace fashionseg

@@ -38,6 +38,9 @@ struct SegmenterOptions {
   /// NHWC tensors on the CPU for the architectures that run faster so (channels_last_helps in
   /// device.h: the MobileNetV3 models); false = NCHW always.
   bool channels_last = true;
+  /// Fold each batch normalisation into the convolution before it once, at load
+  /// (fold_batch_norms in models.h): same masks, one pass less over each feature map.
+  bool fold_batch_norms = true;
   /// Upper bound on logits kept at output resolution (classes x height x width floats). Above
   /// it (photos of tens of megapixels), the argmax runs at a proportionally reduced size and
   /// the mask is scaled to the photo with nearest-neighbour.
@@ -64,9 +67,9 @@ class Segmenter {
   /// Segments an 8-bit RGB photo (CV_8UC3) of any size.
   Segmentation segment(const cv::Mat& rgb) const;
   /// Same, with this call's test-time options (flip, scales, window_scale, area_rule,
-  /// confidence) instead of the instance's; device, channels_last and max_logit_values stay
-  /// the instance's. Start from options() and change what the call needs, e.g. flip for one
-  /// request of a service. Throws Error(kConfig) for invalid options.
+  /// confidence) instead of the instance's; device, channels_last, fold_batch_norms and
+  /// max_logit_values stay the instance's. Start from options() and change what the call needs,
+  /// e.g. flip for one request of a service. Throws Error(kConfig) for invalid options.
   Segmentation segment(const cv::Mat& rgb, const SegmenterOptions& call_options) const;
   /// Segments several photos, batching the model's work where their input boxes agree.
   std::vector<Segmentation> segment_batch(const std::vector<cv::Mat>& rgb) const;

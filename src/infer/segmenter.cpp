@@ -10,6 +10,7 @@
 #include "fashionseg/device.h"
 #include "fashionseg/error.h"
 #include "fashionseg/image_io.h"
+#include "fashionseg/models.h"
 #include "fashionseg/tensor_image.h"
 #include "fashionseg/transforms.h"
 
@@ -248,6 +249,8 @@ Segmenter::Segmenter(const std::filesystem::path& checkpoint, SegmenterOptions o
       parameter.set_data(parameter.data().contiguous(torch::MemoryFormat::ChannelsLast));
     }
   }
+  // After the device and layout changes: the folded biases are not registered parameters.
+  if (impl_->options.fold_batch_norms) fold_batch_norms(*impl_->model);
 }
 
 Segmenter::~Segmenter() = default;

@@ -40,7 +40,7 @@ class DenseLayerImpl : public torch::nn::Module {
 
  private:
   double dropout_;
-  torch::nn::BatchNorm2d norm{nullptr};
+  FoldableBatchNorm2d norm{nullptr};  // before its convolution: never folded
   torch::nn::Conv2d conv{nullptr};
 };
 TORCH_MODULE(DenseLayer);

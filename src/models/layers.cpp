@@ -17,9 +17,8 @@ torch::nn::Conv2d conv2d(int64_t in_channels, int64_t out_channels, int64_t kern
                                .bias(bias));
 }
 
-torch::nn::BatchNorm2d batch_norm(int64_t channels, double eps, double momentum) {
-  return torch::nn::BatchNorm2d(
-      torch::nn::BatchNorm2dOptions(channels).eps(eps).momentum(momentum));
+FoldableBatchNorm2d batch_norm(int64_t channels, double eps, double momentum) {
+  return FoldableBatchNorm2d(torch::nn::BatchNorm2dOptions(channels).eps(eps).momentum(momentum));
 }
 
 void init_kaiming_fan_out(torch::nn::Module& module) {
@@ -31,7 +30,7 @@ void init_kaiming_fan_out(torch::nn::Module& module) {
     } else if (auto* conv_t = child->as<torch::nn::ConvTranspose2d>()) {
       torch::nn::init::kaiming_normal_(conv_t->weight, 0.0, torch::kFanOut, torch::kReLU);
       if (conv_t->bias.defined()) conv_t->bias.zero_();
-    } else if (auto* bn = child->as<torch::nn::BatchNorm2d>()) {
+    } else if (auto* bn = child->as<FoldableBatchNorm2d>()) {
       if (bn->weight.defined()) bn->weight.fill_(1.0);
       if (bn->bias.defined()) bn->bias.zero_();
     }

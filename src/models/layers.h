@@ -8,6 +8,7 @@
 #include <string>
 
 #include "fashionseg/model.h"
+#include "models/foldable_batch_norm.h"
 
 namespace fashionseg::models {
 
@@ -27,7 +28,7 @@ torch::nn::Conv2d conv2d(int64_t in_channels, int64_t out_channels, int64_t kern
                          bool bias = true, int64_t groups = 1);
 
 /// BatchNorm2d with the given eps and momentum (PyTorch's defaults: 1e-5, 0.1).
-torch::nn::BatchNorm2d batch_norm(int64_t channels, double eps = 1e-5, double momentum = 0.1);
+FoldableBatchNorm2d batch_norm(int64_t channels, double eps = 1e-5, double momentum = 0.1);
 
 /// torchvision's backbone initialisation: every Conv2d below `module` gets kaiming-normal
 /// weights (fan_out, ReLU gain) and zero bias; every BatchNorm2d weight 1 and bias 0.

@@ -39,7 +39,7 @@ class SegNet : public SegmentationModel {
         const int64_t out = last ? out_width : width;
         stage->push_back(conv2d(width, out, 3, 1, 1));
         stage->push_back(batch_norm(out));
-        stage->push_back(torch::nn::ReLU());
+        stage->push_back(torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)));
       }
       decoder_->push_back(stage);
       stages_.push_back(stage);

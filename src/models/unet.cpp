@@ -25,7 +25,8 @@ SequentialBlock double_conv(int64_t in_channels, int64_t out_channels, bool batc
     block->push_back(conv2d(i == 0 ? in_channels : out_channels, out_channels, 3, 1, 1, 1,
                             /*bias=*/!batch_norm_on));
     if (batch_norm_on) block->push_back(batch_norm(out_channels));
-    block->push_back(torch::nn::ReLU());
+    // in place: the BN or convolution before it does not need its output for backward
+    block->push_back(torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)));
   }
   return block;
 }

@@ -1,5 +1,6 @@
 // Every registered model, through one parameterised test: logits at input resolution for odd
-// sizes, train and eval mode, batch 2, gradients reaching every parameter, aux shapes.
+// sizes, train and eval mode, batch 2, gradients reaching every parameter, aux shapes, and
+// equal logits after folding batch norms into convolutions.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "fashionseg/models.h"
+#include "models/foldable_batch_norm.h"
 
 namespace fashionseg {
 namespace {
@@ -93,6 +95,52 @@ void check_eval_mode(const std::string& name) {
   }
 }
 
+// Folding batch norms into convolutions must not change the logits. The normalisations get
+// random statistics and affine parameters first (fresh ones are the identity, which any
+// folding formula preserves).
+void check_batch_norm_folding(const std::string& name) {
+  torch::manual_seed(13);
+  const ModelOptions options = quick_options(name);
+  ModelPtr model = create_model(name, options);
+  int64_t batch_norms = 0;
+  {
+    torch::NoGradGuard no_grad;
+    for (const auto& module : model->modules()) {
+      if (auto* bn = module->as<models::FoldableBatchNorm2d>()) {
+        bn->running_mean.uniform_(-0.5, 0.5);
+        bn->running_var.uniform_(0.5, 2.0);
+        bn->weight.uniform_(0.5, 1.5);
+        bn->bias.uniform_(-0.5, 0.5);
+        ++batch_norms;
+      }
+    }
+  }
+  model->train();
+  EXPECT_THROW(fold_batch_norms(*model), std::logic_error) << name << ": folded in training";
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const auto images = torch::randn({2, 3, 29, 51});
+  const ModelOutput before = model->forward_all(images);
+  const int64_t folded = fold_batch_norms(*model);
+  // FC-DenseNet normalises before its convolutions (pre-activation): nothing to fold. Every
+  // other model's normalisations all follow a convolution.
+  EXPECT_EQ(folded, name == "fc_densenet56" || name == "fc_densenet67" || name == "fc_densenet103"
+                        ? 0
+                        : batch_norms)
+      << name;
+  const ModelOutput after = model->forward_all(images);
+  const double scale = before.out.abs().max().item<double>();
+  EXPECT_TRUE(torch::allclose(after.out, before.out, 1e-4, 1e-4 * scale))
+      << name << ": folding changed the logits by up to "
+      << (after.out - before.out).abs().max().item<double>() << " (largest " << scale << ")";
+  if (before.aux.defined()) {
+    EXPECT_TRUE(
+        torch::allclose(after.aux, before.aux, 1e-4, 1e-4 * before.aux.abs().max().item<double>()))
+        << name << ": aux logits";
+  }
+  EXPECT_EQ(fold_batch_norms(*model), 0) << name << ": a second call folded again";
+}
+
 class EveryModel : public ::testing::TestWithParam<std::string> {};
 
 // One test per model (each CTest process pays ~2 s to load LibTorch): train mode first, then
@@ -102,6 +150,7 @@ TEST_P(EveryModel, TrainAndEvalShapesGradientsReachEveryParameter) {
   SCOPED_TRACE(name);
   check_train_mode(name);
   check_eval_mode(name);
+  check_batch_norm_folding(name);
 }
 
 INSTANTIATE_TEST_SUITE_P(Registry, EveryModel, ::testing::ValuesIn(model_names()),

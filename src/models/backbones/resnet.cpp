@@ -27,11 +27,19 @@ BottleneckImpl::BottleneckImpl(int64_t in_channels, int64_t planes, int64_t stri
 }
 
 torch::Tensor BottleneckImpl::forward(const torch::Tensor& x) {
-  auto out = torch::relu(bn1(conv1(x)));
-  out = torch::relu(bn2(conv2(out)));
+  // In place like torchvision (its ReLUs are inplace=True): each out-of-place op would
+  // allocate, and fault in, another feature map. Safe for autograd: BatchNorm's and the
+  // convolution's backward need their inputs, not these outputs.
+  auto out = bn1(conv1(x)).relu_();
+  out = bn2(conv2(out)).relu_();
   out = bn3(conv3(out));
-  const auto identity = downsample ? downsample->forward(x) : x;
-  return torch::relu(out + identity);
+  out += downsample ? downsample->forward(x) : x;
+  return torch::relu_(out);
+}
+
+std::vector<std::pair<torch::nn::Conv2d, FoldableBatchNorm2d>>
+BottleneckImpl::conv_batch_norm_pairs() const {
+  return {{conv1, bn1}, {conv2, bn2}, {conv3, bn3}};  // downsample is a Sequential
 }
 
 ResNet50BackboneImpl::ResNet50BackboneImpl(int64_t output_stride) {
@@ -67,7 +75,7 @@ torch::nn::Sequential ResNet50BackboneImpl::make_layer(int64_t planes, int64_t b
 }
 
 ResNetFeatures ResNet50BackboneImpl::forward(const torch::Tensor& x) {
-  auto out = torch::relu(bn1(conv1(x)));
+  auto out = bn1(conv1(x)).relu_();
   out = torch::max_pool2d(out, 3, 2, 1);
   out = layer1->forward(out);
   out = layer2->forward(out);
@@ -75,6 +83,11 @@ ResNetFeatures ResNet50BackboneImpl::forward(const torch::Tensor& x) {
   features.layer3 = layer3->forward(out);
   features.layer4 = layer4->forward(features.layer3);
   return features;
+}
+
+std::vector<std::pair<torch::nn::Conv2d, FoldableBatchNorm2d>>
+ResNet50BackboneImpl::conv_batch_norm_pairs() const {
+  return {{conv1, bn1}};
 }
 
 }  // namespace fashionseg::models

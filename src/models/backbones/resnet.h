@@ -6,20 +6,26 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "models/layers.h"
 
 namespace fashionseg::models {
 
 /// torchvision's Bottleneck: 1x1 -> 3x3 (stride, dilation) -> 1x1 (x4), identity or
 /// `downsample` (Sequential "0" conv1x1, "1" bn) shortcut.
-class BottleneckImpl : public torch::nn::Module {
+class BottleneckImpl : public torch::nn::Module, public ConvBatchNormPairs {
  public:
   BottleneckImpl(int64_t in_channels, int64_t planes, int64_t stride, int64_t dilation,
                  bool with_downsample);
   torch::Tensor forward(const torch::Tensor& x);
+  std::vector<std::pair<torch::nn::Conv2d, FoldableBatchNorm2d>> conv_batch_norm_pairs()
+      const override;
 
  private:
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
-  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
+  FoldableBatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
   torch::nn::Sequential downsample{nullptr};
 };
 TORCH_MODULE(Bottleneck);
@@ -33,10 +39,12 @@ struct ResNetFeatures {
 /// ResNet-50 trunk: conv1, bn1, relu, maxpool, layer1..layer4 (no avgpool/fc).
 /// output_stride 8 = replace_stride_with_dilation [False, True, True];
 /// 16 = [False, False, True]; 32 = no dilation.
-class ResNet50BackboneImpl : public torch::nn::Module {
+class ResNet50BackboneImpl : public torch::nn::Module, public ConvBatchNormPairs {
  public:
   explicit ResNet50BackboneImpl(int64_t output_stride);
   ResNetFeatures forward(const torch::Tensor& x);
+  std::vector<std::pair<torch::nn::Conv2d, FoldableBatchNorm2d>> conv_batch_norm_pairs()
+      const override;
 
   static constexpr int64_t kLayer3Channels = 1024;
   static constexpr int64_t kLayer4Channels = 2048;
@@ -47,7 +55,7 @@ class ResNet50BackboneImpl : public torch::nn::Module {
   int64_t in_channels_ = 64;
   int64_t dilation_ = 1;
   torch::nn::Conv2d conv1{nullptr};
-  torch::nn::BatchNorm2d bn1{nullptr};
+  FoldableBatchNorm2d bn1{nullptr};
   torch::nn::Sequential layer1{nullptr}, layer2{nullptr}, layer3{nullptr}, layer4{nullptr};
 };
 TORCH_MODULE(ResNet50Backbone);

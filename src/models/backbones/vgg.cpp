@@ -30,11 +30,18 @@ Vgg16BnFeaturesImpl::Vgg16BnFeaturesImpl(double width_multiplier) {
   }
 }
 
+std::vector<std::pair<torch::nn::Conv2d, FoldableBatchNorm2d>>
+Vgg16BnFeaturesImpl::conv_batch_norm_pairs() const {
+  std::vector<std::pair<torch::nn::Conv2d, FoldableBatchNorm2d>> pairs;
+  for (const auto& stage : stages_) pairs.insert(pairs.end(), stage.begin(), stage.end());
+  return pairs;
+}
+
 VggEncoding Vgg16BnFeaturesImpl::forward(const torch::Tensor& x) {
   VggEncoding encoding;
   torch::Tensor out = x;
   for (auto& stage : stages_) {
-    for (auto& [conv, bn] : stage) out = torch::relu(bn(conv(out)));
+    for (auto& [conv, bn] : stage) out = bn(conv(out)).relu_();
     PooledStage pooled;
     pooled.size_before = {out.size(-2), out.size(-1)};
     std::tie(out, pooled.indices) = torch::max_pool2d_with_indices(out, {2, 2}, {2, 2});

@@ -7,7 +7,10 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <utility>
 #include <vector>
+
+#include "models/layers.h"
 
 namespace fashionseg::models {
 
@@ -22,7 +25,7 @@ struct VggEncoding {
   std::vector<PooledStage> stages;  ///< 5 entries, shallowest first
 };
 
-class Vgg16BnFeaturesImpl : public torch::nn::Module {
+class Vgg16BnFeaturesImpl : public torch::nn::Module, public ConvBatchNormPairs {
  public:
   /// `width_multiplier` scales every stage's channels (1 = torchvision's 64..512).
   explicit Vgg16BnFeaturesImpl(double width_multiplier = 1.0);
@@ -32,11 +35,13 @@ class Vgg16BnFeaturesImpl : public torch::nn::Module {
   const std::vector<int64_t>& stage_channels() const { return stage_channels_; }
   /// Convolutions per stage: 2, 2, 3, 3, 3.
   static const std::vector<int64_t>& convs_per_stage();
+  std::vector<std::pair<torch::nn::Conv2d, FoldableBatchNorm2d>> conv_batch_norm_pairs()
+      const override;
 
  private:
   std::vector<int64_t> stage_channels_;
   // per stage, its conv+BN pairs in order
-  std::vector<std::vector<std::pair<torch::nn::Conv2d, torch::nn::BatchNorm2d>>> stages_;
+  std::vector<std::vector<std::pair<torch::nn::Conv2d, FoldableBatchNorm2d>>> stages_;
 };
 TORCH_MODULE(Vgg16BnFeatures);
 

@@ -13,27 +13,29 @@ AsppPoolingImpl::AsppPoolingImpl(int64_t in_channels, int64_t out_channels) {
 
 torch::Tensor AsppPoolingImpl::forward(const torch::Tensor& x) {
   auto pooled = torch::adaptive_avg_pool2d(x, {1, 1});
-  pooled = torch::relu(bn(conv(pooled)));
+  pooled = bn(conv(pooled)).relu_();
   return resize_bilinear(pooled, x.size(-2), x.size(-1));
 }
 
 AsppImpl::AsppImpl(int64_t in_channels, const std::vector<int64_t>& rates, int64_t out_channels) {
   convs = register_module("convs", torch::nn::ModuleList());
-  branches_.push_back(torch::nn::Sequential(conv2d(in_channels, out_channels, 1, 1, 0, 1, false),
-                                            batch_norm(out_channels), torch::nn::ReLU()));
+  branches_.push_back(torch::nn::Sequential(
+      conv2d(in_channels, out_channels, 1, 1, 0, 1, false), batch_norm(out_channels),
+      torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true))));
   for (int64_t rate : rates) {
-    branches_.push_back(
-        torch::nn::Sequential(conv2d(in_channels, out_channels, 3, 1, rate, rate, false),
-                              batch_norm(out_channels), torch::nn::ReLU()));
+    branches_.push_back(torch::nn::Sequential(
+        conv2d(in_channels, out_channels, 3, 1, rate, rate, false), batch_norm(out_channels),
+        torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true))));
   }
   for (auto& branch : branches_) convs->push_back(branch);
   pooling_ = AsppPooling(in_channels, out_channels);
   convs->push_back(pooling_);
   const auto concat_channels = static_cast<int64_t>(branches_.size() + 1) * out_channels;
   project = register_module(
-      "project",
-      torch::nn::Sequential(conv2d(concat_channels, out_channels, 1, 1, 0, 1, false),
-                            batch_norm(out_channels), torch::nn::ReLU(), torch::nn::Dropout(0.5)));
+      "project", torch::nn::Sequential(conv2d(concat_channels, out_channels, 1, 1, 0, 1, false),
+                                       batch_norm(out_channels),
+                                       torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)),
+                                       torch::nn::Dropout(0.5)));
 }
 
 torch::Tensor AsppImpl::forward(const torch::Tensor& x) {
@@ -48,7 +50,8 @@ torch::nn::Sequential make_deeplab_head(int64_t in_channels, int64_t num_classes
                                         int64_t channels) {
   return torch::nn::Sequential(Aspp(in_channels, std::vector<int64_t>{12, 24, 36}, channels),
                                conv2d(channels, channels, 3, 1, 1, 1, false), batch_norm(channels),
-                               torch::nn::ReLU(), conv2d(channels, num_classes, 1));
+                               torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)),
+                               conv2d(channels, num_classes, 1));
 }
 
 }  // namespace fashionseg::models

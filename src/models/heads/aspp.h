@@ -6,20 +6,27 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <utility>
 #include <vector>
+
+#include "models/layers.h"
 
 namespace fashionseg::models {
 
 /// Image-level pooling branch: AdaptiveAvgPool(1) "0", 1x1 conv "1", BN "2", ReLU "3", then
 /// bilinear upsampling back to the input's size.
-class AsppPoolingImpl : public torch::nn::Module {
+class AsppPoolingImpl : public torch::nn::Module, public ConvBatchNormPairs {
  public:
   AsppPoolingImpl(int64_t in_channels, int64_t out_channels);
   torch::Tensor forward(const torch::Tensor& x);
+  std::vector<std::pair<torch::nn::Conv2d, FoldableBatchNorm2d>> conv_batch_norm_pairs()
+      const override {
+    return {{conv, bn}};
+  }
 
  private:
   torch::nn::Conv2d conv{nullptr};
-  torch::nn::BatchNorm2d bn{nullptr};
+  FoldableBatchNorm2d bn{nullptr};
 };
 TORCH_MODULE(AsppPooling);
 
