@@ -5,6 +5,8 @@
 # ratio (fashionseg / Python) of at most 0.9. Data loading is left out on both sides: the
 # loader's own speed is bench/run_loader_bench.sh.
 #   bench/run_train_side_by_side.sh [HxW=288x192] [batch=8] [threads=$(nproc)] [iterations=5]
+# MODELS (default: all three) and LAYOUTS (fashionseg's tensor layouts, default "nhwc nchw")
+# narrow the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size="${1:-288x192}"
@@ -21,7 +23,7 @@ for model in ${MODELS:-lraspp_mobilenet_v3_large unet deeplabv3_resnet50}; do
   "$python" "$reference" make "$model" 47 "$work/$model.pt"
   build/fashionseg import-weights --arch "$model" --weights "$work/$model.pt" \
     -o "$work/$model.fsm" >/dev/null
-  for layout in nhwc nchw; do
+  for layout in ${LAYOUTS:-nhwc nchw}; do
     build/fashionseg --threads "$threads" bench --train -m "$work/$model.fsm" --size "$size" \
       --batch "$batch" --warmup "$warmup" --iterations "$iterations" --layout "$layout" \
       --json "$work/$model-$layout.json" >/dev/null
@@ -29,12 +31,15 @@ for model in ${MODELS:-lraspp_mobilenet_v3_large unet deeplabv3_resnet50}; do
   python_json="$("$python" "$reference" train "$model" 47 "$work/$model.pt" "$size" \
     "$threads" "$warmup" "$iterations" "$batch")"
   "$python" - "$work/$model-nhwc.json" "$work/$model-nchw.json" "$python_json" <<'PY'
-import json, sys
-nhwc, nchw = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+import json, os, sys
 theirs = json.loads(sys.argv[3])
 b = theirs['latency_ms']['mean']
-print('%-28s fashionseg NHWC %8.1f ms, NCHW %8.1f ms   python %s NCHW %8.1f ms   ratio %.2f (NHWC) %.2f (NCHW)'
-      % (theirs['model'], nhwc['latency_ms']['mean'], nchw['latency_ms']['mean'], theirs['torch'], b,
-         nhwc['latency_ms']['mean'] / b, nchw['latency_ms']['mean'] / b))
+ours = []
+for layout, path in (('NHWC', sys.argv[1]), ('NCHW', sys.argv[2])):
+    if os.path.exists(path):
+        ms = json.load(open(path))['latency_ms']['mean']
+        ours.append('%s %8.1f ms (ratio %.2f)' % (layout, ms, ms / b))
+print('%-28s fashionseg %s   python %s NCHW %8.1f ms'
+      % (theirs['model'], ', '.join(ours), theirs['torch'], b))
 PY
 done

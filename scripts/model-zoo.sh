@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes="${1:-25}"
 threads="${2:-1}"
-bin=build/fashionseg
+bin="${FASHIONSEG_BIN:-build/fashionseg}"  # a copy keeps a long run safe from rebuilds
 data=out/ccp
 config=configs/zoo_ccp-288x192.yaml
 mkdir -p runs/zoo
