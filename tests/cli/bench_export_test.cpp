@@ -1,6 +1,7 @@
 // `fashionseg bench` and `fashionseg export`: bench's compute figure equals an independent
 // count of torchvision's LR-ASPP multiply-adds (forward hooks on every convolution), its JSON
-// holds every figure it prints, and bad sizes are refused; export drops the training state,
+// holds every figure it prints, it folds every BatchNorm torchvision's model has (none with
+// --no-fold), and bad sizes are refused; export drops the training state,
 // halves the weights with --half, and the half model segments like the full one.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -32,17 +33,18 @@ for module in m.modules():
         module.register_forward_hook(hook)
 with torch.no_grad():
     m(torch.zeros(1, 3, 96, 64))
-print('MACS', total[0], 'PARAMS', sum(p.numel() for p in m.parameters()))
+print('MACS', total[0], 'PARAMS', sum(p.numel() for p in m.parameters()),
+      'BN', sum(isinstance(x, torch.nn.BatchNorm2d) for x in m.modules()))
 )";
 
 TEST(BenchCommand, ComputeEqualsTorchvisionsCountAndTheJsonHasEveryFigure) {
   test::TempDir dir;
   const auto reference = test::run_python_script(dir, kTorchvisionMacs);
   ASSERT_EQ(reference.exit_code, 0) << reference.output;
-  long long macs = 0, params = 0;
+  long long macs = 0, params = 0, batch_norms = 0;
   ASSERT_EQ(std::sscanf(reference.output.c_str() + reference.output.find("MACS"),
-                        "MACS %lld PARAMS %lld", &macs, &params),
-            2)
+                        "MACS %lld PARAMS %lld BN %lld", &macs, &params, &batch_norms),
+            3)
       << reference.output;
   const auto result = test::run_fashionseg(
       "--threads 1 bench --arch lraspp_mobilenet_v3_large --classes 5 --size 96x64 --batch 2 "
@@ -63,6 +65,17 @@ TEST(BenchCommand, ComputeEqualsTorchvisionsCountAndTheJsonHasEveryFigure) {
               json["gflop_per_image"].get<double>() * json["images_per_second"].get<double>(),
               1e-6);
   EXPECT_GT(json["peak_memory_mib"].get<double>(), 10.0);
+  // every BatchNorm of torchvision's LR-ASPP follows a convolution, so all are folded
+  EXPECT_EQ(json["batch_norms_folded"].get<long long>(), batch_norms);
+  EXPECT_GT(batch_norms, 30);
+
+  const auto unfolded = test::run_fashionseg(
+      "--threads 1 bench --arch lraspp_mobilenet_v3_large --classes 5 --size 96x64 "
+      "--warmup 0 --iterations 1 --no-fold --json " +
+      test::shell_quote((dir / "u.json").string()));
+  ASSERT_EQ(unfolded.exit_code, 0) << unfolded.output;
+  std::ifstream unfolded_in(dir / "u.json");
+  EXPECT_FALSE(nlohmann::json::parse(unfolded_in).contains("batch_norms_folded"));
 }
 
 TEST(BenchCommand, BadSizesAndConflictingSourcesAreRefused) {
