@@ -24,6 +24,11 @@ struct MacCount {
 /// reentrant: calls must not nest.
 MacCount count_macs(const std::function<void()>& forward);
 
+/// True while count_macs runs on the calling thread. Shortcuts that skip work the nominal
+/// operator would do (dilated convolutions skipping their padding-only taps) run the plain
+/// operator then, so counts stay the nominal ones that torchvision's tables report.
+bool counting_macs();
+
 /// Multiply-adds of one forward pass of `model` on a [1, 3, height, width] input, in eval mode
 /// without gradients (the model's training flag is restored afterwards). Aux heads count when
 /// the model was built with one. height, width >= 1, else Error(kConfig).

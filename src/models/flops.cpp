@@ -75,6 +75,8 @@ std::unique_ptr<at::ObserverContext> on_operator_start(const at::RecordFunction&
 
 }  // namespace
 
+bool counting_macs() { return active_count != nullptr; }
+
 MacCount count_macs(const std::function<void()>& forward) {
   if (active_count) throw Error(ErrorKind::kInternal, "count_macs calls must not nest");
   MacCount count;

@@ -1,5 +1,6 @@
 #include "models/heads/aspp.h"
 
+#include "models/atrous_conv.h"
 #include "models/layers.h"
 
 namespace fashionseg::models {
@@ -19,18 +20,18 @@ torch::Tensor AsppPoolingImpl::forward(const torch::Tensor& x) {
 
 AsppImpl::AsppImpl(int64_t in_channels, const std::vector<int64_t>& rates, int64_t out_channels) {
   convs = register_module("convs", torch::nn::ModuleList());
-  branches_.push_back(torch::nn::Sequential(
-      conv2d(in_channels, out_channels, 1, 1, 0, 1, false), batch_norm(out_channels),
-      torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true))));
+  branch_convs_.push_back(conv2d(in_channels, out_channels, 1, 1, 0, 1, false));
   for (int64_t rate : rates) {
-    branches_.push_back(torch::nn::Sequential(
-        conv2d(in_channels, out_channels, 3, 1, rate, rate, false), batch_norm(out_channels),
-        torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true))));
+    branch_convs_.push_back(conv2d(in_channels, out_channels, 3, 1, rate, rate, false));
   }
-  for (auto& branch : branches_) convs->push_back(branch);
+  for (const auto& conv : branch_convs_) {
+    branch_norms_.push_back(batch_norm(out_channels));
+    convs->push_back(torch::nn::Sequential(
+        conv, branch_norms_.back(), torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true))));
+  }
   pooling_ = AsppPooling(in_channels, out_channels);
   convs->push_back(pooling_);
-  const auto concat_channels = static_cast<int64_t>(branches_.size() + 1) * out_channels;
+  const auto concat_channels = static_cast<int64_t>(branch_convs_.size() + 1) * out_channels;
   project = register_module(
       "project", torch::nn::Sequential(conv2d(concat_channels, out_channels, 1, 1, 0, 1, false),
                                        batch_norm(out_channels),
@@ -40,8 +41,10 @@ AsppImpl::AsppImpl(int64_t in_channels, const std::vector<int64_t>& rates, int64
 
 torch::Tensor AsppImpl::forward(const torch::Tensor& x) {
   std::vector<torch::Tensor> outputs;
-  outputs.reserve(branches_.size() + 1);
-  for (auto& branch : branches_) outputs.push_back(branch->forward(x));
+  outputs.reserve(branch_convs_.size() + 1);
+  for (size_t i = 0; i < branch_convs_.size(); ++i) {
+    outputs.push_back(branch_norms_[i](atrous_conv_forward(x, *branch_convs_[i])).relu_());
+  }
   outputs.push_back(pooling_->forward(x));
   return project->forward(torch::cat(outputs, 1));
 }

@@ -38,7 +38,11 @@ class AsppImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
-  std::vector<torch::nn::Sequential> branches_;
+  // Each branch is a Sequential (conv "0", BN "1", ReLU "2") for torchvision's keys and for
+  // fold_batch_norms; forward calls its conv and BN directly so that the dilated ones can
+  // skip their padding-only taps (atrous_conv.h).
+  std::vector<torch::nn::Conv2d> branch_convs_;
+  std::vector<FoldableBatchNorm2d> branch_norms_;
   AsppPooling pooling_{nullptr};
   torch::nn::ModuleList convs{nullptr};
   torch::nn::Sequential project{nullptr};
