@@ -31,6 +31,7 @@ void TerminalProgress::start(const std::string& label, size_t total) {
   total_ = total;
   done_ = 0;
   next_log_percent_ = 10;
+  rate_started_ = false;
   started_ = last_draw_ = std::chrono::steady_clock::now();
   if (!tty_) std::fprintf(stderr, "%s: started (%zu)\n", label_.c_str(), total_);
 }
@@ -40,6 +41,11 @@ void TerminalProgress::advance(size_t units, const std::string& status) {
   done_ += units;
   if (!status.empty()) status_ = status;
   const auto now = std::chrono::steady_clock::now();
+  if (!rate_started_) {
+    rate_started_ = true;
+    rate_base_ = done_;
+    rate_since_ = now;
+  }
   if (tty_) {
     if (now - last_draw_ > std::chrono::milliseconds(100) || done_ == total_) {
       last_draw_ = now;
@@ -58,10 +64,24 @@ void TerminalProgress::finish() {
 }
 
 void TerminalProgress::draw(bool final_line) {
-  const double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  const double rate = elapsed > 0 ? double(done_) / elapsed : 0.0;
-  const double eta = rate > 0 && total_ > done_ ? double(total_ - done_) / rate : 0.0;
+  const auto now = std::chrono::steady_clock::now();
+  const double elapsed = std::chrono::duration<double>(now - started_).count();
+  // Units since the first advance over the time since it; until a second advance, the
+  // first one over the time since start (a fresh phase's first unit).
+  double rate = 0.0;
+  const double measured =
+      rate_started_ ? std::chrono::duration<double>(now - rate_since_).count() : 0.0;
+  if (rate_started_ && done_ > rate_base_ && measured > 0) {
+    rate = double(done_ - rate_base_) / measured;
+  } else if (elapsed > 0 && (final_line || done_ <= 1)) {
+    rate = double(done_) / elapsed;
+  }
+  double eta = -1.0;  // unknown: printed as --:--
+  if (total_ > 0 && done_ >= total_) {
+    eta = 0.0;
+  } else if (rate > 0 && total_ > done_) {
+    eta = double(total_ - done_) / rate;
+  }
   char counts[96];
   if (total_ > 0) {
     std::snprintf(counts, sizeof(counts), "%zu/%zu %3.0f%%", done_, total_,

@@ -27,6 +27,11 @@ class TerminalProgress final : public Progress {
   std::string label_, status_;
   size_t total_ = 0, done_ = 0, next_log_percent_ = 10;
   std::chrono::steady_clock::time_point started_, last_draw_;
+  // The rate counts from the first advance on: a resumed run's first advance skips the
+  // units done before the interruption, which took no time in this process.
+  bool rate_started_ = false;
+  size_t rate_base_ = 0;
+  std::chrono::steady_clock::time_point rate_since_;
 };
 
 }  // namespace fashionseg::cli
