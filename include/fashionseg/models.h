@@ -44,8 +44,8 @@ int64_t count_parameters(const torch::nn::Module& module);
 /// convolution's weight and bias, so inference skips one pass over each feature map; returns
 /// how many were folded (a second call folds none). Outputs equal the unfolded model's within
 /// float rounding. For inference only: call it on a model in eval mode that is already on its
-/// final device and memory format, and never train or save the model afterwards (the folded
-/// biases are not registered parameters). Throws std::logic_error in training mode.
+/// final device and memory format, and never train, save or clone the model afterwards (the
+/// folded biases are not registered parameters). Throws std::logic_error in training mode.
 int64_t fold_batch_norms(torch::nn::Module& model);
 
 }  // namespace fashionseg

@@ -1,6 +1,8 @@
 // Folding batch normalisation into the convolutions that feed it, for inference.
 #include <torch/torch.h>
 
+#include <stdexcept>
+
 #include "fashionseg/models.h"
 #include "models/foldable_batch_norm.h"
 

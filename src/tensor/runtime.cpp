@@ -18,8 +18,8 @@ int configure_runtime(int threads) {
   mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
   // Feature maps of 32 MB and more (a 512 x 512 U-Net has 64 MB ones) would still be mapped
   // and unmapped per allocation, each time paying page faults to zero fresh pages: no mmap at
-  // all for chunks (threads' arenas still map what cannot fit their heaps). Measured: 6%
-  // faster DeepLabV3-ResNet50 inference at 512 x 512 (bench/RESULTS.md).
+  // all for chunks (threads' arenas still map what cannot fit their heaps). Measured with one
+  // core busy, so roughly: ~6% faster DeepLabV3-ResNet50 inference at 512 x 512 (RESULTS.md).
   mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   mallopt(M_TOP_PAD, 256 * 1024 * 1024);
