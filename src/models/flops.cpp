@@ -15,12 +15,6 @@ namespace {
 
 thread_local MacCount* active_count = nullptr;
 
-int64_t product(c10::IntArrayRef values) {
-  int64_t out = 1;
-  for (int64_t v : values) out *= v;
-  return out;
-}
-
 // aten::convolution(input, weight, bias, stride, padding, dilation, transposed,
 //                   output_padding, groups)
 int64_t convolution_macs(c10::ArrayRef<const c10::IValue> inputs) {
