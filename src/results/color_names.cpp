@@ -14,15 +14,15 @@ struct Entry {
 };
 
 constexpr Entry kEntries[] = {
-    {"black", "#1e1e1e"},  {"grey", "#808080"},       {"light grey", "#c4c4c4"},
-    {"white", "#f4f4f2"},  {"cream", "#efe6cf"},      {"beige", "#d8c6a5"},
-    {"camel", "#c0925f"},  {"khaki", "#a39d72"},      {"brown", "#66442c"},
-    {"olive", "#6b6a2c"},  {"green", "#2f7d4a"},      {"dark green", "#1e4d2b"},
-    {"teal", "#1d7a7d"},   {"light blue", "#9dc0e3"}, {"blue", "#2a5cc8"},
-    {"denim", "#4c6a92"},  {"navy", "#1f2940"},       {"purple", "#6e3480"},
-    {"lilac", "#b6a0d0"},  {"pink", "#eaa1b6"},       {"fuchsia", "#c8307a"},
-    {"red", "#c42a2e"},    {"burgundy", "#6b1d2c"},   {"orange", "#e07030"},
-    {"yellow", "#f0cc3a"}, {"mustard", "#c6a032"},
+    {"black", "#1e1e1e"},      {"grey", "#808080"},   {"light grey", "#c4c4c4"},
+    {"white", "#f4f4f2"},      {"cream", "#efe6cf"},  {"beige", "#d8c6a5"},
+    {"camel", "#b3845a"},      {"khaki", "#a39d72"},  {"brown", "#66442c"},
+    {"olive", "#6b6a2c"},      {"green", "#2f7d4a"},  {"light green", "#9ed49a"},
+    {"dark green", "#1e4d2b"}, {"teal", "#1d7a7d"},   {"light blue", "#9dc0e3"},
+    {"blue", "#2a5cc8"},       {"denim", "#4c6a92"},  {"navy", "#1b2752"},
+    {"purple", "#6e3480"},     {"lilac", "#b6a0d0"},  {"pink", "#eaa1b6"},
+    {"fuchsia", "#c4288c"},    {"red", "#c42a2e"},    {"burgundy", "#6b1d2c"},
+    {"orange", "#e07030"},     {"yellow", "#f0cc3a"}, {"mustard", "#c6a032"},
 };
 
 }  // namespace
@@ -47,7 +47,9 @@ const NamedColor& nearest_color_name(const Lab& lab) {
   const NamedColor* best = &palette.front();
   double best_distance = std::numeric_limits<double>::infinity();
   for (const NamedColor& color : palette) {
-    const double distance = ciede2000(lab, color.lab);
+    // kL = 2, as textile colour tolerancing does: a lighter or darker (lit or shaded) patch
+    // of a cloth keeps its name; hue and chroma decide it.
+    const double distance = ciede2000(lab, color.lab, 2.0);
     if (distance < best_distance) {
       best_distance = distance;
       best = &color;

@@ -200,6 +200,10 @@ TEST(ColorNames, EverydayColoursGetTheirNames) {
   EXPECT_EQ(name_of("#ff1493"), "fuchsia");
   EXPECT_EQ(name_of("#c19a6b"), "camel");
   EXPECT_EQ(name_of("#d3d3d3"), "light grey");
+  EXPECT_EQ(name_of("#2d2f39"), "black");  // black leather with the sky's blue cast on it
+  EXPECT_EQ(name_of("#1f2a44"), "navy");   // a navy wool coat
+  EXPECT_EQ(name_of("#9bdb9b"), "light green");
+  EXPECT_EQ(name_of("#a16b46"), "camel");  // a cork-brown waistcoat
   EXPECT_EQ(name_of("#f5f5dc"), "cream");
 }
 
