@@ -3,7 +3,7 @@
 // process's peak memory. Times the model's forward pass on a normalised input as the
 // Segmenter runs it (inference mode, eval, batch norms folded, channels-last on the CPU); --photo
 // times the whole segmentation of a real photo instead (resize, forward, upsampling, argmax,
-// categories);
+// categories, their colours) and the colour step alone;
 // --train times one training step (forward, cross-entropy, backward, AdamW update) as the
 // trainer runs it.
 #include <torch/torch.h>
@@ -24,6 +24,7 @@
 #include "fashionseg/error.h"
 #include "fashionseg/files.h"
 #include "fashionseg/flops.h"
+#include "fashionseg/garment_colors.h"
 #include "fashionseg/image_io.h"
 #include "fashionseg/models.h"
 #include "fashionseg/segmenter.h"
@@ -102,6 +103,7 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
                            {"warmup", a.warmup},
                            {"iterations", a.iterations}};
   Timings timings;
+  Timings colors;  // --photo: the colour step alone
   std::string name;
   int64_t parameters = 0;
   double gflop_per_image = 0.0;
@@ -115,6 +117,14 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
     name = segmenter.architecture() + " (" + path.string() + ")";
     parameters = segmenter.parameters();
     timings = time_calls(a.warmup, a.iterations, [&] { segmenter.segment(rgb); });
+    // The colour step alone (it is part of every segmentation timed above).
+    const Segmentation once = segmenter.segment(rgb);
+    colors = time_calls(a.warmup, a.iterations, [&] {
+      garment_colors(rgb, once.labels, once.categories, options.color_options);
+    });
+    report["colors_ms"] = {{"mean", colors.mean()}, {"p50", colors.percentile(50)}};
+    report["colors_share"] = colors.mean() / timings.mean();
+    report["categories"] = once.categories.size();
     report["photo"] = a.photo;
     report["photo_size"] = {rgb.rows, rgb.cols};
     report["model_input"] = {segmenter.input_size().height, segmenter.input_size().width};
@@ -200,6 +210,12 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
             << "  latency ms: mean " << timings.mean() << ", p50 " << timings.percentile(50)
             << ", p90 " << timings.percentile(90) << ", min " << timings.percentile(0) << "\n"
             << "  throughput: " << images_per_second << " images/s\n";
+  if (!colors.ms.empty()) {
+    std::cout << "  colours: " << colors.mean() << " ms mean, " << std::setprecision(1)
+              << 100.0 * colors.mean() / timings.mean() << "% of the segmentation ("
+              << report["categories"].get<size_t>() << " categories)\n"
+              << std::setprecision(2);
+  }
   if (gflop_per_image > 0) {
     report["gflop_per_image"] = gflop_per_image;
     report["gflop_per_second"] = gflop_per_image * images_per_second;

@@ -12,6 +12,7 @@
 #include "default_model.h"
 #include "fashionseg/error.h"
 #include "fashionseg/files.h"
+#include "fashionseg/garment_colors.h"
 #include "fashionseg/image_io.h"
 #include "fashionseg/npy.h"
 #include "fashionseg/parallel.h"
@@ -36,7 +37,7 @@ struct PredictArguments {
   double min_area = 0.001;
   double opacity = 0.55;
   int batch_size = 4;
-  bool recursive = false, flip = false, quiet = false;
+  bool recursive = false, flip = false, quiet = false, no_colors = false;
   bool mask = false, color = false, overlay = false, json = false, cutouts = false;
   bool csv = false, coco = false, logits = false, all = false;
 };
@@ -77,10 +78,15 @@ nlohmann::json write_photo_outputs(const PredictArguments& a, const Segmenter& s
     files["color"] = stem + "_color.png";
   }
   std::vector<int> values;
-  for (const auto& c : result.categories) values.push_back(c.id);
+  // The legend names each category with its colours: "coat: burgundy (82%)".
+  std::vector<std::string> legend_names = segmenter.class_names();
+  for (const auto& c : result.categories) {
+    values.push_back(c.id);
+    if (static_cast<size_t>(c.id) < legend_names.size()) legend_names[c.id] = colors_line(c);
+  }
   if (a.overlay) {
     write_jpeg(out / (stem + "_overlay.jpg"),
-               overlay_with_legend(rgb, result.labels, values, segmenter.class_names(), a.opacity));
+               overlay_with_legend(rgb, result.labels, values, legend_names, a.opacity));
     files["overlay"] = stem + "_overlay.jpg";
   }
   if (a.cutouts) {
@@ -122,6 +128,7 @@ void run_predict(PredictArguments a, const GlobalOptions& global) {
   options.window_scale = a.window;
   options.area_rule.min_area_fraction = a.min_area;
   options.confidence = a.coco;
+  options.colors = !a.no_colors;
   const fs::path model_path = resolve_model_path(a.model);
   const Segmenter segmenter(model_path, options);
   fs::create_directories(a.output);
@@ -176,6 +183,9 @@ void run_predict(PredictArguments a, const GlobalOptions& global) {
           }
         }
         lines[k] = photos[i].string() + ": " + categories_line(results[k].categories);
+        for (const auto& c : results[k].categories) {
+          if (!c.colors.empty()) lines[k] += "\n  " + colors_line(c);
+        }
       } catch (const Error& e) {
         std::lock_guard<std::mutex> lock(failures_mutex);
         std::cerr << "fashionseg: error: " << photos[i].string() << ": " << e.what() << "\n";
@@ -249,6 +259,9 @@ Command add_predict_command(CLI::App& root, const GlobalOptions& global) {
   app->add_flag("--coco", a->coco, "Write coco_results.json (RLE)");
   app->add_flag("--logits", a->logits, "Write <photo>_logits.npy (raw logits of the model input)");
   app->add_flag("--all", a->all, "Write every output");
+  app->add_flag("--no-colors", a->no_colors,
+                "Do not name the colours of each category (in the JSON, the legend and the "
+                "printed summary)");
   app->add_flag("-q,--quiet", a->quiet, "Print only the summary");
   return {app, [a, &global] { run_predict(*a, global); }};
 }

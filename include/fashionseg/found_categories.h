@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "fashionseg/cielab.h"
+
 namespace fashionseg {
 
 /// The area rule. A category is found when it covers at least `min_area_fraction` of the
@@ -19,6 +21,14 @@ struct AreaRule {
   double piece_fraction = 0.25;
 };
 
+/// One of a category's dominant colours (garment_colors.h computes them).
+struct GarmentColor {
+  std::string name;  ///< from the fixed palette of docs/colors.md, e.g. "burgundy"
+  std::string hex;   ///< "#rrggbb": the mean colour of its pixels, sRGB
+  Lab lab;           ///< the same mean in CIELAB (D65)
+  double share = 0;  ///< share of the category's pixels (those away from its border) it covers
+};
+
 /// One category found in a photo.
 struct FoundCategory {
   int id = 0;          ///< label value (class index of the model)
@@ -27,6 +37,8 @@ struct FoundCategory {
   double share = 0;    ///< pixels / photo pixels
   cv::Rect box;        ///< bounding box of all its pixels
   int instances = 0;   ///< connected pieces that pass the piece rule (at least 1)
+  /// Its dominant colours, largest share first; empty unless asked for (garment_colors.h).
+  std::vector<GarmentColor> colors;
 };
 
 /// The categories found in a CV_8UC1 label mask, largest share first. Background (0) and the

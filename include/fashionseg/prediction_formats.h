@@ -16,8 +16,13 @@ namespace fashionseg {
 /// "#rrggbb" of a label value in the palette of render.h (label_color).
 std::string label_color_hex(int label);
 
+/// A category's dominant colours as JSON records: name (palette), hex ("#rrggbb"), lab
+/// [L, a, b] (two decimals) and share (four decimals).
+nlohmann::json colors_json(const std::vector<GarmentColor>& colors);
+
 /// The categories as JSON records, in order: id, name, share, pixels, box [x, y, w, h],
-/// instances and color (label_color_hex).
+/// instances, color (label_color_hex: the mask's colour for the class) and, when it has
+/// them, colors (colors_json: the garment's own colours).
 nlohmann::json categories_json(const std::vector<FoundCategory>& categories);
 
 /// The iMaterialist category id of each model class, found by name in the 46 iMaterialist

@@ -23,7 +23,7 @@ cv::Mat colorize_mask(const cv::Mat& labels);
 cv::Mat overlay_mask(const cv::Mat& rgb, const cv::Mat& labels, double opacity = 0.55);
 
 /// A legend listing `values` with their colour swatch and name (names[value]), as an RGB
-/// image `width` pixels wide.
+/// image `width` pixels wide, or wider when a name needs it.
 cv::Mat draw_legend(const std::vector<int>& values, const std::vector<std::string>& names,
                     int width = 260);
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "fashionseg/found_categories.h"
+#include "fashionseg/garment_colors.h"
 
 namespace fashionseg {
 
@@ -35,6 +36,9 @@ struct SegmenterOptions {
   double window_scale = 0.0;
   AreaRule area_rule;       ///< which categories and pieces count
   bool confidence = false;  ///< also return the winning class's probability per pixel
+  /// Also find each category's dominant colours (FoundCategory::colors, garment_colors.h).
+  bool colors = true;
+  ColorOptions color_options;  ///< how the colours are found
   /// NHWC tensors on the CPU for the architectures that run faster so (channels_last_helps in
   /// device.h: the MobileNetV3 models); false = NCHW always.
   bool channels_last = true;
@@ -70,6 +74,7 @@ class Segmenter {
   /// confidence) instead of the instance's; device, channels_last, fold_batch_norms and
   /// max_logit_values stay the instance's. Start from options() and change what the call needs,
   /// e.g. flip for one request of a service. Throws Error(kConfig) for invalid options.
+  /// colors and color_options are this call's too.
   Segmentation segment(const cv::Mat& rgb, const SegmenterOptions& call_options) const;
   /// Segments several photos, batching the model's work where their input boxes agree.
   std::vector<Segmentation> segment_batch(const std::vector<cv::Mat>& rgb) const;

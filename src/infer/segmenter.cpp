@@ -38,6 +38,7 @@ void validate(const SegmenterOptions& options) {
     throw_config_error("piece fraction must be in [0, 1]");
   }
   if (options.max_logit_values < 1024) throw_config_error("max_logit_values must be >= 1024");
+  validate_color_options(options.color_options);
 }
 
 cv::Size scaled(cv::Size size, double factor) {
@@ -223,6 +224,9 @@ struct Segmenter::Impl {
       result.confidence = confidence;
     }
     result.categories = find_categories(result.labels, checkpoint.class_names, options.area_rule);
+    if (options.colors) {
+      add_garment_colors(rgb, result.labels, result.categories, options.color_options);
+    }
     return result;
   }
 };

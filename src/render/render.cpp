@@ -72,6 +72,17 @@ cv::Mat overlay_mask(const cv::Mat& rgb, const cv::Mat& labels, double opacity) 
 cv::Mat draw_legend(const std::vector<int>& values, const std::vector<std::string>& names,
                     int width) {
   const int row = 22;
+  std::vector<std::string> texts;
+  for (int value : values) {
+    texts.push_back(value >= 0 && value < static_cast<int>(names.size())
+                        ? names[value]
+                        : "class " + std::to_string(value));
+    // Wider than asked when a name needs it (names may carry the garment's colours).
+    int baseline = 0;
+    const cv::Size text =
+        cv::getTextSize(texts.back(), cv::FONT_HERSHEY_SIMPLEX, 0.45, 1, &baseline);
+    width = std::max(width, 28 + text.width + 8);
+  }
   cv::Mat legend(std::max<int>(1, static_cast<int>(values.size())) * row + 8, width, CV_8UC3,
                  cv::Scalar(255, 255, 255));
   for (size_t i = 0; i < values.size(); ++i) {
@@ -79,10 +90,7 @@ cv::Mat draw_legend(const std::vector<int>& values, const std::vector<std::strin
     const auto c = label_color(values[i]);
     cv::rectangle(legend, cv::Rect(6, y + 3, 16, 16), cv::Scalar(c[0], c[1], c[2]), cv::FILLED);
     cv::rectangle(legend, cv::Rect(6, y + 3, 16, 16), cv::Scalar(60, 60, 60), 1);
-    const std::string name = values[i] >= 0 && values[i] < static_cast<int>(names.size())
-                                 ? names[values[i]]
-                                 : "class " + std::to_string(values[i]);
-    cv::putText(legend, name, cv::Point(28, y + 16), cv::FONT_HERSHEY_SIMPLEX, 0.45,
+    cv::putText(legend, texts[i], cv::Point(28, y + 16), cv::FONT_HERSHEY_SIMPLEX, 0.45,
                 cv::Scalar(20, 20, 20), 1, cv::LINE_AA);
   }
   return legend;

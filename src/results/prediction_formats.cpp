@@ -1,5 +1,6 @@
 #include "fashionseg/prediction_formats.h"
 
+#include <cmath>
 #include <cstdio>
 
 #include "fashionseg/coco_mask.h"
@@ -16,16 +17,31 @@ std::string label_color_hex(int label) {
   return text;
 }
 
+nlohmann::json colors_json(const std::vector<GarmentColor>& colors) {
+  // Two decimals of L*a*b* are far below a visible difference; they keep the answer short.
+  auto rounded = [](double v) { return std::round(v * 100.0) / 100.0; };
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& c : colors) {
+    list.push_back({{"name", c.name},
+                    {"hex", c.hex},
+                    {"lab", {rounded(c.lab.L), rounded(c.lab.a), rounded(c.lab.b)}},
+                    {"share", std::round(c.share * 1e4) / 1e4}});
+  }
+  return list;
+}
+
 nlohmann::json categories_json(const std::vector<FoundCategory>& categories) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& c : categories) {
-    list.push_back({{"id", c.id},
-                    {"name", c.name},
-                    {"share", c.share},
-                    {"pixels", c.pixels},
-                    {"box", {c.box.x, c.box.y, c.box.width, c.box.height}},
-                    {"instances", c.instances},
-                    {"color", label_color_hex(c.id)}});
+    nlohmann::json record = {{"id", c.id},
+                             {"name", c.name},
+                             {"share", c.share},
+                             {"pixels", c.pixels},
+                             {"box", {c.box.x, c.box.y, c.box.width, c.box.height}},
+                             {"instances", c.instances},
+                             {"color", label_color_hex(c.id)}};
+    if (!c.colors.empty()) record["colors"] = colors_json(c.colors);
+    list.push_back(std::move(record));
   }
   return list;
 }

@@ -35,8 +35,8 @@ std::string single_value(const std::multimap<std::string, std::string>& params,
 SegmentQuery parse_segment_query(const std::multimap<std::string, std::string>& params,
                                  const ServeOptions& defaults) {
   for (const auto& [key, value] : params) {
-    if (key != "mask" && key != "flip" && key != "min_area") {
-      bad_request("unknown parameter '" + key + "' (known: mask, flip, min_area)");
+    if (key != "mask" && key != "flip" && key != "min_area" && key != "colors") {
+      bad_request("unknown parameter '" + key + "' (known: mask, flip, min_area, colors)");
     }
   }
   SegmentQuery query;
@@ -56,6 +56,10 @@ SegmentQuery parse_segment_query(const std::multimap<std::string, std::string>& 
   if (const std::string flip = single_value(params, "flip"); !flip.empty()) {
     if (flip != "0" && flip != "1") bad_request("flip=" + flip + " is not 0 or 1");
     query.flip = flip == "1";
+  }
+  if (const std::string colors = single_value(params, "colors"); !colors.empty()) {
+    if (colors != "0" && colors != "1") bad_request("colors=" + colors + " is not 0 or 1");
+    query.colors = colors == "1";
   }
   if (const std::string text = single_value(params, "min_area"); !text.empty()) {
     char* end = nullptr;

@@ -23,9 +23,11 @@ struct SegmentQuery {
   MaskFormat mask = MaskFormat::kPng;
   bool flip = false;
   double min_area = 0.001;
+  bool colors = true;  ///< name each category's dominant colours (garment_colors.h)
 };
 
-/// Reads mask=png|rle|none, flip=0|1 and min_area=[0,1) over the service's defaults.
+/// Reads mask=png|rle|none, flip=0|1, min_area=[0,1) and colors=0|1 over the service's
+/// defaults (colors defaults to 1: a few milliseconds against the model's tens to hundreds).
 /// Throws HttpError(400) naming the parameter for a bad value or an unknown parameter.
 SegmentQuery parse_segment_query(const std::multimap<std::string, std::string>& params,
                                  const ServeOptions& defaults);

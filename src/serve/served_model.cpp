@@ -13,6 +13,7 @@ ServedModel make_served_model(const Segmenter& segmenter) {
   model.segment = [&segmenter](const cv::Mat& rgb, bool flip) {
     SegmenterOptions call = segmenter.options();
     call.flip = flip;
+    call.colors = false;  // the service names colours itself, for the categories it lists
     return segmenter.segment(rgb, call);
   };
   return model;

@@ -8,6 +8,7 @@
 
 #include "admission.h"
 #include "fashionseg/error.h"
+#include "fashionseg/garment_colors.h"
 #include "fashionseg/prediction_formats.h"
 #include "fashionseg/serve.h"
 #include "http_error.h"
@@ -159,8 +160,10 @@ struct SegmentationServer::Impl {
 
     AreaRule rule;
     rule.min_area_fraction = query.min_area;
-    const std::vector<FoundCategory> categories =
-        find_categories(result.labels, model.class_names, rule);
+    std::vector<FoundCategory> categories = find_categories(result.labels, model.class_names, rule);
+    const auto colors_start = Clock::now();
+    if (query.colors) add_garment_colors(rgb, result.labels, categories);
+    const double colors_s = seconds_since(colors_start);
     const cv::Mat labels = serve::keep_only(result.labels, categories);
     nlohmann::json answer = {{"width", rgb.cols},
                              {"height", rgb.rows},
@@ -173,6 +176,7 @@ struct SegmentationServer::Impl {
     answer["timing_ms"] = {{"decode", milliseconds(decode_s)},
                            {"inference", milliseconds(inference_s)},
                            {"total", milliseconds(total_s)}};
+    if (query.colors) answer["timing_ms"]["colors"] = milliseconds(colors_s);
     metrics.observe_segment(total_s, inference_s);
     send_json(res, 200, answer);
   }

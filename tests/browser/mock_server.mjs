@@ -8,9 +8,11 @@
 // GET  /v1/model    {"architecture", "classes": [{id, name, color}], "input": {height, width}, "parameters"}
 // POST /v1/segment  the raw image as the body (any Content-Type; the bytes decide), or a
 //                   multipart/form-data field "image". Query: mask=png|rle|none (default png),
-//                   flip=0|1, min_area=<share of the photo, default 0.001>.
-//                   200 {"width", "height", "architecture", "categories": [{id, name, share,
-//                   box: [x, y, w, h], instances, color}], "mask": {"format": "png", "data":
+//                   flip=0|1, min_area=<share of the photo, default 0.001>, colors=0|1
+//                   (default 1). 200 {"width", "height", "architecture", "categories": [{id,
+//                   name, share, box: [x, y, w, h], instances, color (the mask's colour for the
+//                   class), colors (with colors=1: the garment's own, up to 3, [{name, hex,
+//                   lab: [L, a, b], share}])}], "mask": {"format": "png", "data":
 //                   base64 8-bit grayscale PNG, width x height, pixel = class id}, "timing_ms"}
 //                   Errors: {"error": "..."} with 400 (not an image, bad option), 413 (too large).
 // The mock reads only the image header (JPEG SOF or PNG IHDR) for the size, ignores EXIF
@@ -147,21 +149,31 @@ function parseOptions(query) {
   const minAreaText = query.get('min_area') ?? '0.001';
   const minArea = Number(minAreaText);
   if (!(minArea >= 0 && minArea <= 1)) throw new HttpError(400, `POST /v1/segment: min_area=${minAreaText} is not a number in [0, 1]`);
-  return { mask, flip: flip === '1', minArea };
+  const colors = query.get('colors') ?? '1';
+  if (!['0', '1'].includes(colors)) throw new HttpError(400, `POST /v1/segment: colors=${colors} is not 0 or 1`);
+  return { mask, flip: flip === '1', minArea, colors: colors === '1' };
 }
 
 // A made-up segmentation: rectangles as fractions of the photo [x0, y0, x1, y1].
+// Each with made-up garment colours (names from the palette of docs/colors.md).
 const SHAPES = [
-  { id: 1, rects: [[0.28, 0.17, 0.72, 0.5]] },                            // shirt, blouse
-  { id: 7, rects: [[0.32, 0.5, 0.68, 0.86]] },                            // pants
-  { id: 24, rects: [[0.3, 0.88, 0.46, 0.95], [0.54, 0.88, 0.7, 0.95]] },  // shoe, two of them
-  { id: 19, rects: [[0.2, 0.45, 0.225, 0.465]] },                          // watch: tiny, min_area drops it
+  { id: 1, rects: [[0.28, 0.17, 0.72, 0.5]],                              // shirt, blouse
+    colors: [{ name: 'white', hex: '#f2f1ee', lab: [95.3, -0.1, 1.5], share: 0.64 },
+      { name: 'navy', hex: '#232c45', lab: [18.1, 3.1, -17.2], share: 0.33 }] },
+  { id: 7, rects: [[0.32, 0.5, 0.68, 0.86]],                              // pants
+    colors: [{ name: 'denim', hex: '#4d6b93', lab: [44.6, 0.5, -25.1], share: 0.91 }] },
+  { id: 24, rects: [[0.3, 0.88, 0.46, 0.95], [0.54, 0.88, 0.7, 0.95]],    // shoe, two of them
+    colors: [{ name: 'black', hex: '#1f1f1f', lab: [11.8, 0, 0], share: 0.88 }] },
+  { id: 19, rects: [[0.2, 0.45, 0.225, 0.465]],                            // watch: tiny, min_area drops it
+    colors: [{ name: 'grey', hex: '#808080', lab: [53.6, 0, 0], share: 1 }] },
 ];
 function segment(width, height, options) {
   const mask = new Uint8Array(width * height);
   const instances = new Map();
+  const colors = new Map();
   for (const shape of SHAPES) {
     instances.set(shape.id, shape.rects.length);
+    colors.set(shape.id, shape.colors);
     for (const [fx0, fy0, fx1, fy1] of shape.rects) {
       const x0 = Math.floor(fx0 * width), x1 = Math.ceil(fx1 * width);
       const y0 = Math.floor(fy0 * height), y1 = Math.ceil(fy1 * height);
@@ -189,10 +201,12 @@ function segment(width, height, options) {
       for (let i = 0; i < mask.length; ++i) if (mask[i] === id) mask[i] = 0;  // dropped: background
       continue;
     }
-    categories.push({
+    const category = {
       id, name: CLASSES[id].name, share: Math.round(share * 1e4) / 1e4,
       box: [s.x0, s.y0, s.x1 - s.x0 + 1, s.y1 - s.y0 + 1], instances: instances.get(id), color: CLASSES[id].color,
-    });
+    };
+    if (options.colors) category.colors = colors.get(id);
+    categories.push(category);
   }
   categories.sort((a, b) => b.share - a.share);
   return { mask, categories };

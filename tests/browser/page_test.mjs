@@ -7,7 +7,8 @@
 // tests/browser/mock_server.mjs) it checks that the page
 //   - shows the architecture from GET /v1/model in #model;
 //   - sends the chosen file, byte for byte, as the body of POST /v1/segment?mask=png;
-//   - lists every category of the answer in #categories (name, share %, instances);
+//   - lists every category of the answer in #categories (name, share %, instances), with a
+//     swatch, name and share for each of the garment's own colours (the answer's colors);
 //   - paints each category's pixels in its colour: at opacity 100 the share of the canvas in
 //     that exact colour matches the category's share, so the mask PNG was decoded to exact ids;
 //   - redraws when a category is switched off and on, and when the opacity slider moves;
@@ -198,6 +199,26 @@ async function main() {
         check(colorById.get(c.id), `the row of ${c.name} has no data-color`);
         if (c.color) check(colorById.get(c.id).join() === parseColor(c.color)?.join(), `the row of ${c.name} is coloured ${colors.find(([id]) => id === c.id)[1]}, the server said ${c.color}`);
       }
+    });
+
+    await step('each category shows the colours of its garment', async () => {
+      let named = 0;
+      for (const c of listedCategories) {
+        const shown = await page.evaluate((id) => [...document.querySelectorAll(`#categories li[data-id="${id}"] .garment-color`)]
+          .map((e) => ({ name: e.dataset.name, hex: e.dataset.hex, text: e.textContent,
+            chip: getComputedStyle(e.querySelector('.chip')).backgroundColor })), c.id);
+        const expected = Array.isArray(c.colors) ? c.colors : [];
+        check(shown.length === expected.length, `the row of ${c.name} shows ${shown.length} garment colours, the server named ${expected.length}`);
+        expected.forEach((k, i) => {
+          const rgb = parseColor(k.hex);
+          check(rgb, `the server sent the colour ${JSON.stringify(k)} of ${c.name} without a #rrggbb hex`);
+          check(shown[i].name === k.name && shown[i].hex === k.hex.toLowerCase(), `colour ${i + 1} of ${c.name} is shown as ${shown[i].name} ${shown[i].hex}, the server said ${k.name} ${k.hex}`);
+          check(shown[i].text.includes(`${k.name} ${Math.round(k.share * 100)}%`), `colour ${i + 1} of ${c.name} reads "${shown[i].text}", not "${k.name} ${Math.round(k.share * 100)}%"`);
+          check(shown[i].chip === `rgb(${rgb.join(', ')})`, `the swatch of ${k.name} on ${c.name} is ${shown[i].chip}, not ${k.hex}`);
+        });
+        named += expected.length;
+      }
+      check(named > 0, 'the answer names no garment colour (no category has colors)');
     });
 
     const palette = categories.map((c) => colorById.get(c.id));

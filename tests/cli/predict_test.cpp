@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "cli/lraspp_fixture.h"
 #include "support/python_script.h"
@@ -16,7 +17,9 @@
 namespace fashionseg {
 namespace {
 
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Reads back what predict wrote for photo a and checks it against the reference logits and
 // against itself through independent decoders.
@@ -42,6 +45,14 @@ for c in record['categories']:
     assert c['box'] == [int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)], c
     n, _ = cv2.connectedComponents((mask == c['id']).astype(np.uint8), connectivity=8)
     assert c['instances'] == n - 1, (c, n - 1)
+    # The garment's own colours: up to 3, largest first, shares of its pixels.
+    colors = c['colors']
+    assert 1 <= len(colors) <= 3, c
+    shares = [k['share'] for k in colors]
+    assert shares == sorted(shares, reverse=True) and 0 < sum(shares) <= 1.0001, c
+    for k in colors:
+        assert len(k['hex']) == 7 and k['hex'][0] == '#' and int(k['hex'][1:], 16) >= 0, k
+        assert len(k['lab']) == 3 and 0 <= k['lab'][0] <= 100 and k['name'], k
 names = ['background', 'shirt, blouse', 'pants', 'shoe', 'bag, wallet']
 imat = {1: 0, 2: 6, 3: 23, 4: 24}
 # Kaggle RLE: 1-based starts, column-major.
@@ -119,6 +130,8 @@ TEST_F(PredictCli, EveryOutputMatchesTorchvisionAndItsFormat) {
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_THAT(result.output, HasSubstr("a.png: "));
   EXPECT_THAT(result.output, HasSubstr("segmented 1 of 1 photos"));
+  // Each category's colours on a line of its own: "  shirt, blouse: navy (61%), white (30%)".
+  EXPECT_THAT(result.output, ContainsRegex("\n  [a-z, ]+: [a-z ]+ \\([0-9]+%\\)"));
   const auto checked = test::run_python_script(*dir_, kCheckOutputs, at("all"), "check_outputs.py");
   ASSERT_EQ(checked.exit_code, 0) << checked.output;
   EXPECT_THAT(checked.output, HasSubstr("OUTPUTS OK"));
@@ -141,6 +154,16 @@ TEST_F(PredictCli, DefaultOutputsAndTestTimeAugmentation) {
     EXPECT_TRUE(std::filesystem::exists(*dir_ / name)) << name;
   }
   EXPECT_FALSE(std::filesystem::exists(*dir_ / "tta/a_color.png"));
+}
+
+TEST_F(PredictCli, ColoursCanBeLeftOut) {
+  const auto result = predict(at("photos/a.png") + " --json --no-colors -o " + at("plain"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_THAT(result.output, Not(ContainsRegex("\n  [a-z, ]+: [a-z ]+ \\([0-9]+%\\)")));
+  std::ifstream file(*dir_ / "plain/a.json");
+  const nlohmann::json record = nlohmann::json::parse(file);
+  ASSERT_FALSE(record["categories"].empty());
+  for (const auto& category : record["categories"]) EXPECT_FALSE(category.contains("colors"));
 }
 
 TEST_F(PredictCli, ShardsPartitionTheInputs) {

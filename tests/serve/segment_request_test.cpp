@@ -45,6 +45,9 @@ TEST(SegmentQuery, DefaultsComeFromTheServiceAndEachParameterOverridesOne) {
   EXPECT_FALSE(set.flip);
   EXPECT_DOUBLE_EQ(set.min_area, 0.25);
   EXPECT_EQ(parse_segment_query({{"mask", "none"}}, defaults).mask, MaskFormat::kNone);
+  EXPECT_TRUE(plain.colors);
+  EXPECT_FALSE(parse_segment_query({{"colors", "0"}}, defaults).colors);
+  EXPECT_TRUE(parse_segment_query({{"colors", "1"}}, defaults).colors);
 }
 
 TEST(SegmentQuery, EachBadParameterIsA400NamingIt) {
@@ -57,6 +60,7 @@ TEST(SegmentQuery, EachBadParameterIsA400NamingIt) {
       {{{"min_area", "-0.5"}}, "min_area=-0.5"},
       {{{"min_area", ""}}, "min_area= has no value"},
       {{{"flip", "1"}, {"flip", "0"}}, "flip is given more than once"},
+      {{{"colors", "yes"}}, "colors=yes is not 0 or 1"},
       {{{"colour", "1"}}, "unknown parameter 'colour'"},
   };
   for (const auto& [params, message] : cases) {

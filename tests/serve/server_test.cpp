@@ -159,6 +159,35 @@ TEST(Server, FlipAndMinAreaApplyPerRequest) {
   EXPECT_TRUE(answer["mask"]["counts"].contains("1"));
 }
 
+TEST(Server, NamesTheColoursOfEachCategoryUnlessAskedNotTo) {
+  StandInModel model;
+  RunningServer running(model.served(), loopback());
+  httplib::Client client = running.client();
+  // A red left half (the shirt) and a navy right half (its lower quarter is the shoe).
+  cv::Mat rgb(60, 80, CV_8UC3, cv::Scalar(0x23, 0x30, 0x4f));
+  rgb(cv::Rect(0, 0, 40, 60)).setTo(cv::Scalar(0xc4, 0x2a, 0x2e));
+  const std::vector<unsigned char> png = encode_png(rgb);
+  const std::string photo(png.begin(), png.end());
+  const auto named = client.Post("/v1/segment?mask=none", photo, "image/png");
+  ASSERT_EQ(named->status, 200) << named->body;
+  const nlohmann::json answer = body_json(named);
+  ASSERT_EQ(answer["categories"].size(), 2u);
+  const nlohmann::json& shirt = answer["categories"][0]["colors"];
+  ASSERT_EQ(shirt.size(), 1u) << shirt;
+  EXPECT_EQ(shirt[0]["name"], "red");
+  EXPECT_EQ(shirt[0]["hex"], "#c42a2e");
+  EXPECT_DOUBLE_EQ(shirt[0]["share"].get<double>(), 1.0);
+  EXPECT_EQ(shirt[0]["lab"].size(), 3u);
+  EXPECT_EQ(answer["categories"][1]["colors"][0]["name"], "navy");
+  EXPECT_GE(answer["timing_ms"]["colors"].get<double>(), 0.0);
+
+  const auto plain = client.Post("/v1/segment?mask=none&colors=0", photo, "image/png");
+  ASSERT_EQ(plain->status, 200) << plain->body;
+  const nlohmann::json without = body_json(plain);
+  EXPECT_FALSE(without["categories"][0].contains("colors"));
+  EXPECT_FALSE(without["timing_ms"].contains("colors"));
+}
+
 TEST(Server, ModelHealthPageAndMetrics) {
   StandInModel model;
   RunningServer running(model.served(), loopback());
