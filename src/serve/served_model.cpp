@@ -10,9 +10,10 @@ ServedModel make_served_model(const Segmenter& segmenter) {
   model.class_names = segmenter.class_names();
   model.input_size = segmenter.input_size();
   model.parameters = segmenter.parameters();
-  model.segment = [&segmenter](const cv::Mat& rgb, bool flip) {
+  model.segment = [&segmenter](const cv::Mat& rgb, bool flip, const AreaRule& rule) {
     SegmenterOptions call = segmenter.options();
     call.flip = flip;
+    call.area_rule = rule;
     return segmenter.segment(rgb, call);
   };
   return model;

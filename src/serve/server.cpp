@@ -154,13 +154,12 @@ struct SegmentationServer::Impl {
     const cv::Mat rgb = serve::decode_request_image(bytes, options.max_pixels);
     const double decode_s = seconds_since(start);
     const auto inference_start = Clock::now();
-    const Segmentation result = model.segment(rgb, query.flip);
-    const double inference_s = seconds_since(inference_start);
-
     AreaRule rule;
     rule.min_area_fraction = query.min_area;
-    const std::vector<FoundCategory> categories =
-        find_categories(result.labels, model.class_names, rule);
+    const Segmentation result = model.segment(rgb, query.flip, rule);
+    const double inference_s = seconds_since(inference_start);
+
+    const std::vector<FoundCategory>& categories = result.categories;
     const cv::Mat labels = serve::keep_only(result.labels, categories);
     nlohmann::json answer = {{"width", rgb.cols},
                              {"height", rgb.rows},
