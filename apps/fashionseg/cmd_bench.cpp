@@ -35,9 +35,7 @@ namespace {
 struct BenchArguments {
   std::string model;
   std::string arch;
-  int64_t classes = 47;
-  double width_multiplier = 1.0;
-  int64_t base_width = 64;
+  ModelOptions options;  ///< for --arch: --classes and the knobs (--base-width, ...)
   std::string size = "512x512";
   std::string photo;
   int batch = 1;
@@ -132,12 +130,9 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
     ModelPtr model;
     std::string architecture = a.arch;
     if (!a.arch.empty()) {
-      ModelOptions options;
-      options.num_classes = a.classes;
-      options.width_multiplier = a.width_multiplier;
-      options.base_width = a.base_width;
-      model = create_model(a.arch, options);
-      name = a.arch + " (random weights, " + std::to_string(a.classes) + " classes)";
+      check_model_knobs(a.arch, a.options);
+      model = create_model(a.arch, a.options);
+      name = a.arch + " (random weights, " + std::to_string(a.options.num_classes) + " classes)";
     } else {
       const std::filesystem::path path = resolve_model_path(a.model);
       LoadedModel loaded = load_model(path);
@@ -149,18 +144,9 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
     parameters = count_parameters(*model);
     gflop_per_image = 2.0 * count_model_macs(*model, height, width).total() / 1e9;
     const bool channels_last =
-        a.layout == "auto" ? channels_last_helps(architecture) : a.layout == "nhwc";
+        a.layout == "auto" ? find_model(architecture).prefers_channels_last : a.layout == "nhwc";
     report["layout"] = channels_last ? "nhwc" : "nchw";
-    {
-      torch::NoGradGuard no_grad;
-      if (channels_last) {
-        for (auto& parameter : model->parameters()) {
-          if (parameter.dim() == 4) {
-            parameter.set_data(parameter.data().contiguous(torch::MemoryFormat::ChannelsLast));
-          }
-        }
-      }
-    }
+    if (channels_last) to_channels_last(*model);
     // Inference folds batch norms into convolutions as the Segmenter does; training cannot.
     if (!a.train && !a.no_fold) report["batch_norms_folded"] = fold_batch_norms(*model);
     torch::Tensor input = torch::randn({a.batch, 3, height, width});
@@ -234,17 +220,24 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
 
 Command add_bench_command(CLI::App& root, const GlobalOptions& global) {
   auto a = std::make_shared<BenchArguments>();
+  std::vector<CLI::Option*> arch_knobs;
   CLI::App* app = root.add_subcommand(
       "bench", "Inference latency, throughput, GFLOP/s and peak memory of a model");
   app->add_option("-m,--model", a->model, "Checkpoint (.fsm); default: the bundled model");
   app->add_option("--arch", a->arch, "A registered architecture with random weights instead");
-  app->add_option("--classes", a->classes, "Classes for --arch")
+  app->add_option("--classes", a->options.num_classes, "Classes for --arch")
       ->check(CLI::Range(2, 255))
       ->capture_default_str();
-  app->add_option("--width-multiplier", a->width_multiplier, "Channel multiplier for --arch")
-      ->check(CLI::Range(0.0625, 4.0));
-  app->add_option("--base-width", a->base_width, "U-Net base width for --arch")
-      ->check(CLI::Range(4, 256));
+  // Every model knob, named as in the YAML config with dashes (model_options.h); a knob the
+  // model does not read is an error.
+  visit_model_knobs(a->options, [&](const char* knob, auto& value) {
+    std::string flag = std::string("--") + knob;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    CLI::Option* option = app->add_option(
+        flag, value, std::string("Model option ") + knob + " for --arch (see `fashionseg models`)");
+    option->capture_default_str();
+    arch_knobs.push_back(option);
+  });
   app->add_option("--size", a->size, "Input HEIGHTxWIDTH")->capture_default_str();
   app->add_option("--batch", a->batch, "Images per forward pass")
       ->check(CLI::Range(1, 1024))
@@ -267,6 +260,7 @@ Command add_bench_command(CLI::App& root, const GlobalOptions& global) {
                 "Keep batch normalisations separate from their convolutions (inference folds "
                 "them by default, as predict and serve do)");
   app->add_option("--json", a->json, "Also write the figures as JSON");
+  for (CLI::Option* knob : arch_knobs) knob->needs(app->get_option("--arch"));
   app->get_option("--arch")->excludes(app->get_option("--model"));
   app->get_option("--arch")->excludes(app->get_option("--photo"));
   app->get_option("--train")->excludes(app->get_option("--photo"));

@@ -1,12 +1,9 @@
 // `fashionseg evaluate`: score a checkpoint on a prepared dataset split.
-#include <torch/torch.h>
-
 #include <cmath>
 #include <iomanip>
 #include <iostream>
 
 #include "commands.h"
-#include "fashionseg/checkpoint.h"
 #include "fashionseg/confusion_heatmap.h"
 #include "fashionseg/dataset_index.h"
 #include "fashionseg/error.h"
@@ -14,7 +11,7 @@
 #include "fashionseg/files.h"
 #include "fashionseg/image_io.h"
 #include "fashionseg/metrics_json.h"
-#include "fashionseg/models.h"
+#include "fashionseg/segmenter.h"
 #include "terminal_progress.h"
 
 namespace fashionseg::cli {
@@ -25,7 +22,10 @@ struct EvaluateArguments {
   std::string data;
   std::string split = "val";
   std::string output;
+  std::string device = "cpu";
   bool flip = false;
+  std::vector<double> scales;
+  double window = 0.0;
   bool fast = false;
   double min_area = 0.001;
   int batch_size = 4;
@@ -56,6 +56,53 @@ void print_table(const nlohmann::json& metrics) {
   }
 }
 
+/// The samples of a split, each with its mask.
+std::vector<LoaderSample> split_samples(const PreparedDataset& dataset, const std::string& split) {
+  std::vector<LoaderSample> samples;
+  for (const auto& entry : dataset.split(split)) {
+    samples.push_back({entry.image, entry.mask, entry.image_id});
+  }
+  if (samples.empty()) throw_config_error("split '" + split + "' is empty");
+  return samples;
+}
+
+void run_evaluate(const EvaluateArguments& a) {
+  SegmenterOptions segment;
+  segment.device = a.device;
+  segment.flip = a.flip;
+  if (!a.scales.empty()) segment.scales = a.scales;
+  segment.window_scale = a.window;
+  segment.area_rule.min_area_fraction = a.min_area;
+  if (a.fast && (!a.scales.empty() || a.window > 0.0)) {
+    throw_config_error("--fast scores the model's input size only", "drop --scales / --window");
+  }
+  const Segmenter segmenter(a.model, segment);
+  const PreparedDataset dataset = read_prepared_dataset(a.data);
+  const std::vector<std::string>& names = segmenter.class_names();
+  if (names.size() != dataset.class_names.size()) {
+    throw_config_error("the model predicts " + std::to_string(names.size()) +
+                       " classes, the dataset has " + std::to_string(dataset.class_names.size()));
+  }
+  const std::vector<LoaderSample> samples = split_samples(dataset, a.split);
+  EvaluationOptions options;
+  options.segment = segment;
+  options.batch_size = a.batch_size;
+  options.threads = a.workers;
+  options.at_model_size = a.fast;
+  TerminalProgress progress;
+  const EvaluationResult result = evaluate_photos(segmenter, samples, options, &progress);
+  const nlohmann::json metrics = metrics_to_json(result.matrix, result.categories, names);
+  print_table(metrics);
+  if (!a.output.empty()) {
+    const std::filesystem::path out(a.output);
+    write_file_atomic(out / "metrics.json", metrics.dump(2));
+    write_file_atomic(out / "confusion.csv", confusion_matrix_csv(result.matrix, names));
+    write_png(out / "confusion.png", draw_confusion_heatmap(result.matrix, names));
+    std::cout << "\nwrote " << (out / "metrics.json").string() << ", confusion.csv, "
+              << "confusion.png\n";
+  }
+}
+
 }  // namespace
 
 Command add_evaluate_command(CLI::App& root, const GlobalOptions& global) {
@@ -66,65 +113,24 @@ Command add_evaluate_command(CLI::App& root, const GlobalOptions& global) {
   app->add_option("--split", args->split, "train or val")->check(CLI::IsMember({"train", "val"}));
   app->add_option("-o,--output", args->output,
                   "Folder for metrics.json, confusion.csv and confusion.png");
-  app->add_flag("--flip", args->flip, "Flip test-time augmentation");
+  app->add_option("--device", args->device, "cpu, cuda or cuda:N")->capture_default_str();
+  app->add_flag("--flip", args->flip, "Flip test-time augmentation (as predict --flip)");
+  app->add_option("--scales", args->scales,
+                  "Multi-scale test-time augmentation, e.g. 0.75,1,1.25 (as predict --scales)")
+      ->delimiter(',');
+  app->add_option("--window", args->window,
+                  "Sliding window: fit the photo into this many times the model's input box "
+                  "and cover it with overlapping windows (0 = off; as predict --window)")
+      ->check(CLI::Range(0.0, 8.0));
   app->add_flag("--fast", args->fast,
                 "Score at the model's input size instead of each photo's original size");
   app->add_option("--min-area", args->min_area,
                   "Share of a photo a category must cover to count as present")
       ->check(CLI::Range(0.0, 0.99));
-  app->add_option("--batch-size", args->batch_size, "Photos per batch")->check(CLI::PositiveNumber);
-  app->add_option("--workers", args->workers, "Loader threads")->check(CLI::PositiveNumber);
-  return {app, [args] {
-            const LoadedModel loaded = load_model(args->model);
-            fold_batch_norms(*loaded.model);  // inference only: nothing is saved
-            const PreparedDataset dataset = read_prepared_dataset(args->data);
-            const int classes = static_cast<int>(loaded.checkpoint.class_names.size());
-            if (static_cast<size_t>(classes) != dataset.class_names.size()) {
-              throw_config_error("the model predicts " + std::to_string(classes) +
-                                 " classes, the dataset has " +
-                                 std::to_string(dataset.class_names.size()));
-            }
-            std::vector<LoaderSample> samples;
-            for (const auto& entry : dataset.split(args->split)) {
-              samples.push_back({entry.image, entry.mask, entry.image_id});
-            }
-            if (samples.empty()) throw_config_error("split '" + args->split + "' is empty");
-            const auto& pre = loaded.checkpoint.preprocessing;
-            LoaderOptions loader_options;
-            loader_options.batch_size = args->batch_size;
-            loader_options.workers = args->workers;
-            loader_options.normalization = pre.normalization;
-            if (pre.input_height > 0 && pre.input_width > 0) {
-              const cv::Size box(static_cast<int>(pre.input_width),
-                                 static_cast<int>(pre.input_height));
-              loader_options.transform.resize = ResizeMode::kFitBox;
-              loader_options.transform.box = box;
-              loader_options.transform.crop = box;
-            } else {
-              loader_options.batch_size = 1;  // any size: photos cannot share a batch
-            }
-            DataLoader loader(samples, loader_options);
-            EvaluationOptions options;
-            options.flip_tta = args->flip;
-            options.min_area_fraction = args->min_area;
-            if (!args->fast) options.original_samples = &samples;
-            TerminalProgress progress;
-            const EvaluationResult result =
-                evaluate_model(*loaded.model, loader, classes, options, &progress);
-            const nlohmann::json metrics =
-                metrics_to_json(result.matrix, result.categories, loaded.checkpoint.class_names);
-            print_table(metrics);
-            if (!args->output.empty()) {
-              const std::filesystem::path out(args->output);
-              write_file_atomic(out / "metrics.json", metrics.dump(2));
-              write_file_atomic(out / "confusion.csv",
-                                confusion_matrix_csv(result.matrix, loaded.checkpoint.class_names));
-              write_png(out / "confusion.png",
-                        draw_confusion_heatmap(result.matrix, loaded.checkpoint.class_names));
-              std::cout << "\nwrote " << (out / "metrics.json").string() << ", confusion.csv, "
-                        << "confusion.png\n";
-            }
-          }};
+  app->add_option("--batch-size", args->batch_size, "Photos per forward pass")
+      ->check(CLI::Range(1, 256));
+  app->add_option("--workers", args->workers, "Threads reading photos")->check(CLI::Range(1, 256));
+  return {app, [args] { run_evaluate(*args); }};
 }
 
 }  // namespace fashionseg::cli

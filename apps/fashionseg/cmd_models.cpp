@@ -57,7 +57,7 @@ struct ModelRow {
 ModelRow describe(const ModelInfo& info, const ModelsOptions& options) {
   ModelOptions model_options;
   model_options.num_classes = options.classes;
-  model_options.aux_head = options.aux;
+  model_options.aux_head = options.aux && info.has_aux_head();
   const auto model = info.create(model_options);
   std::string gflops;
   if (!options.size.empty()) {

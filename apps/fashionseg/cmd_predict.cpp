@@ -100,7 +100,7 @@ nlohmann::json write_photo_outputs(const PredictArguments& a, const Segmenter& s
     files["cutouts"] = cutouts;
   }
   if (a.logits) {
-    const cv::Mat logits = segmenter.input_logits(rgb);
+    const cv::Mat& logits = result.input_logits;
     const torch::Tensor tensor = torch::from_blob(
         logits.data, {logits.size[0], logits.size[1], logits.size[2]}, torch::kFloat);
     write_npy(out / (stem + "_logits.npy"), tensor);
@@ -129,6 +129,8 @@ void run_predict(PredictArguments a, const GlobalOptions& global) {
   options.area_rule.min_area_fraction = a.min_area;
   options.confidence = a.coco;
   options.colors = !a.no_colors;
+  options.pieces = a.csv || a.coco;
+  options.input_logits = a.logits;
   const fs::path model_path = resolve_model_path(a.model);
   const Segmenter segmenter(model_path, options);
   fs::create_directories(a.output);
@@ -171,16 +173,14 @@ void run_predict(PredictArguments a, const GlobalOptions& global) {
       const size_t i = which[k];
       try {
         write_photo_outputs(a, segmenter, photos[i], stems[i], readable[k], results[k]);
-        if (a.csv || a.coco) {
-          const std::vector<MaskPiece> pieces = find_pieces(results[k].labels, options.area_rule);
-          if (a.csv) {
-            csv_rows[i] =
-                imaterialist_submission_rows(photos[i].filename().string(), pieces, category_ids);
-          }
-          if (a.coco) {
-            coco[i] =
-                coco_result_entries(photos[i].filename().string(), pieces, results[k].confidence);
-          }
+        const std::vector<MaskPiece>& pieces = results[k].pieces;
+        if (a.csv) {
+          csv_rows[i] =
+              imaterialist_submission_rows(photos[i].filename().string(), pieces, category_ids);
+        }
+        if (a.coco) {
+          coco[i] =
+              coco_result_entries(photos[i].filename().string(), pieces, results[k].confidence);
         }
         lines[k] = photos[i].string() + ": " + categories_line(results[k].categories);
         for (const auto& c : results[k].categories) {

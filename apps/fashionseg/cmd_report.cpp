@@ -1,11 +1,8 @@
 // `fashionseg report` and `fashionseg compare`: HTML pages of one run or several.
-#include <torch/torch.h>
-
 #include <iostream>
 #include <optional>
 
 #include "commands.h"
-#include "fashionseg/checkpoint.h"
 #include "fashionseg/confusion_heatmap.h"
 #include "fashionseg/dataset_index.h"
 #include "fashionseg/error.h"
@@ -13,7 +10,7 @@
 #include "fashionseg/image_io.h"
 #include "fashionseg/render.h"
 #include "fashionseg/report.h"
-#include "fashionseg/segment.h"
+#include "fashionseg/segmenter.h"
 #include "fashionseg/train_config.h"
 
 namespace fashionseg::cli {
@@ -32,11 +29,11 @@ std::vector<ReportImage> example_panels(const fs::path& run_dir, const RunRecord
   const auto& photos = dataset.split(config.data.val_split).empty()
                            ? dataset.split(config.data.train_split)
                            : dataset.split(config.data.val_split);
-  const LoadedModel loaded = load_model(checkpoint);
+  const Segmenter segmenter(checkpoint);
   for (int i = 0; i < count && i < static_cast<int>(photos.size()); ++i) {
     const cv::Mat rgb = read_image_rgb(photos[i].image);
     const cv::Mat truth = read_label_mask(photos[i].mask);
-    const cv::Mat prediction = segment_image(*loaded.model, rgb, loaded.checkpoint.preprocessing);
+    const cv::Mat prediction = segmenter.segment(rgb).labels;
     const cv::Mat panel =
         side_by_side({rgb, overlay_mask(rgb, truth), overlay_mask(rgb, prediction)},
                      {"photo", "ground truth", "prediction"});

@@ -14,7 +14,7 @@
 namespace fashionseg {
 
 /// What the model says about one class in one photo.
-struct CategoryEvidence {
+struct ClassEvidence {
   /// The head's raw logit for the class; NaN when the model has no image-level head.
   double logit = 0.0;
   /// Share of the photo's pixels that the mask gives the class, in [0, 1].
@@ -22,7 +22,7 @@ struct CategoryEvidence {
 };
 
 /// The per-class rule. Index = label value; entry 0 (background) is never a category.
-struct CategoryRule {
+struct CategoryThresholds {
   /// Head temperature: probability = sigmoid(logit / temperature). 1 = the raw head.
   double temperature = 1.0;
   /// Per class, the least calibrated head probability to list the class (unused without head).
@@ -33,7 +33,7 @@ struct CategoryRule {
   bool calibrated = false;
 
   /// The default rule for `num_classes` classes: probability 0.5 and the area rule's share.
-  static CategoryRule defaults(int num_classes, double min_area_fraction = 0.001);
+  static CategoryThresholds defaults(int num_classes, double min_area_fraction = 0.001);
 
   /// Number of classes the rule covers (background included).
   int num_classes() const { return static_cast<int>(min_area.size()); }
@@ -42,21 +42,21 @@ struct CategoryRule {
   /// Whether class `id` counts as found. With a head (finite logit) both the probability and
   /// the area must pass; without one, the area alone decides. Throws Error(kInput) for an id
   /// outside the rule.
-  bool accepts(int id, const CategoryEvidence& evidence) const;
+  bool accepts(int id, const ClassEvidence& evidence) const;
 };
 
 /// The rule as JSON: {"temperature", "min_probability", "min_area", "calibrated"}.
-nlohmann::json category_rule_to_json(const CategoryRule& rule);
+nlohmann::json category_rule_to_json(const CategoryThresholds& rule);
 /// Reads category_rule_to_json's output; `where` names the source in errors. Throws
 /// Error(kInput) for missing fields, wrong types, lengths that differ from `num_classes`, or
 /// values outside [0, 1] (thresholds) / (0, 100] (temperature).
-CategoryRule category_rule_from_json(const nlohmann::json& json, int num_classes,
+CategoryThresholds category_rule_from_json(const nlohmann::json& json, int num_classes,
                                      const std::string& where);
 
 /// One calibration photo: the evidence per class (index = label value, entry 0 unused) and
 /// the classes truly in it (from its mask or its tags).
 struct CalibrationPhoto {
-  std::vector<CategoryEvidence> evidence;
+  std::vector<ClassEvidence> evidence;
   std::vector<int> truth;  ///< label values, any order, no background
 };
 
@@ -77,7 +77,7 @@ struct CalibrationOptions {
 /// Fits a rule for `num_classes` classes on the photos. Photos whose evidence has no head
 /// (NaN logits) calibrate the areas only. Throws Error(kInput) when there are no photos or
 /// a photo's evidence has the wrong length.
-CategoryRule calibrate_category_rule(const std::vector<CalibrationPhoto>& photos, int num_classes,
+CategoryThresholds calibrate_category_rule(const std::vector<CalibrationPhoto>& photos, int num_classes,
                                      const CalibrationOptions& options = {});
 
 /// Per-class and micro-averaged precision / recall / F1 of the rule's decisions on photos.
@@ -87,7 +87,7 @@ struct CategoryScores {
   uint64_t photos = 0;
 };
 /// Scores `rule` on `photos` (class 0 never counted).
-CategoryScores score_category_rule(const CategoryRule& rule,
+CategoryScores score_category_rule(const CategoryThresholds& rule,
                                    const std::vector<CalibrationPhoto>& photos);
 
 /// An honest estimate of the calibrated rule's quality: the photos are cut into `folds`

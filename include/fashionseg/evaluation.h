@@ -1,29 +1,27 @@
 #pragma once
-/// Running a model over a data loader and accumulating the metrics of metrics.h.
+/// Scoring a model on photos with known masks through the inference engine, so that what is
+/// scored is exactly what predict writes and serve answers for the same photos and options.
 
-#include <torch/types.h>
+#include <cstdint>
+#include <vector>
 
 #include "fashionseg/loader.h"
 #include "fashionseg/metrics.h"
-#include "fashionseg/model.h"
 #include "fashionseg/progress.h"
+#include "fashionseg/segmenter.h"
 
 namespace fashionseg {
 
 /// How to evaluate.
 struct EvaluationOptions {
-  /// Average the logits of the photo and its mirror image (flip test-time augmentation).
-  bool flip_tta = false;
-  /// Minimum share of a photo a category must cover to count as present (category F1).
-  double min_area_fraction = 0.001;
-  /// Where the model runs.
-  torch::Device device = torch::kCPU;
-  /// Score at each photo's original resolution: the logits of the resized photo are cut to
-  /// the photo (padding removed), resized bilinearly to the original size, and compared with
-  /// the original mask read from the loader's sample list (`original_samples`, the list the
-  /// loader was built with). Null: score at the loader's resolution (faster; validation
-  /// during training does this).
-  const std::vector<LoaderSample>* original_samples = nullptr;
+  /// The per-call segmentation options: flip, scales, window_scale, and area_rule (the
+  /// minimum share of a photo a category must cover, for truth and prediction alike).
+  SegmenterOptions segment;
+  int batch_size = 4;  ///< photos per forward pass
+  int threads = 2;     ///< photos read at once (reading overlaps the model's work)
+  /// Score at the model's input size instead of each photo's own: the loader fits photos
+  /// and masks into the box (evaluate_batches). Faster; only flip and area_rule apply.
+  bool at_model_size = false;
 };
 
 /// What evaluation accumulates over a dataset.
@@ -33,14 +31,21 @@ struct EvaluationResult {
   int64_t images = 0;
 };
 
-/// Logits of the model in eval mode without gradients; with flip TTA the mean of the logits of
-/// the batch and of its mirror image (mirrored back).
-torch::Tensor predict_logits(SegmentationModel& model, const torch::Tensor& images, bool flip_tta);
+/// Scores every photo at its own size: reads each sample's photo as predict does and its
+/// mask, segments the photo with `segmenter` under options.segment, and adds the labels to
+/// the confusion matrix and the decided categories to the category scores. Pixels labelled
+/// 255 are not scored. With options.at_model_size, evaluate_batches() on a loader that fits
+/// the samples into the model's box instead. Throws Error(kInput) naming the mask when its
+/// size differs from its photo's, Error(kConfig) when a sample has no mask.
+EvaluationResult evaluate_photos(const Segmenter& segmenter,
+                                 const std::vector<LoaderSample>& samples,
+                                 const EvaluationOptions& options, Progress* progress = nullptr);
 
-/// Runs `model` (switched to eval mode) over every batch of `loader` (which must yield masks)
-/// and accumulates the confusion matrix and category detection. Pixels labelled 255 (ignore,
-/// including padding) are not scored.
-EvaluationResult evaluate_model(SegmentationModel& model, DataLoader& loader, int num_classes,
-                                const EvaluationOptions& options, Progress* progress = nullptr);
+/// Scores a loader's batches (photos fitted into the model's box with fit_into_box, masks at
+/// that size: a reduced resolution, fast; validation during training uses it) through
+/// `engine` (Segmenter::engine(), or one on a model in memory). Of options.segment only flip
+/// and area_rule apply. The loader must yield masks.
+EvaluationResult evaluate_batches(const InferenceEngine& engine, DataLoader& loader,
+                                  const EvaluationOptions& options, Progress* progress = nullptr);
 
 }  // namespace fashionseg

@@ -41,13 +41,6 @@ struct FoundCategory {
   std::vector<GarmentColor> colors;
 };
 
-/// The categories found in a CV_8UC1 label mask, largest share first. Background (0) and the
-/// ignore value (255) are never categories; labels without a name get "class_<id>".
-/// Throws Error(kInput) when `labels` is not a non-empty CV_8UC1 image.
-std::vector<FoundCategory> find_categories(const cv::Mat& labels,
-                                           const std::vector<std::string>& class_names,
-                                           const AreaRule& rule = {});
-
 /// One connected piece of a category.
 struct MaskPiece {
   int id = 0;    ///< label value
@@ -56,9 +49,27 @@ struct MaskPiece {
   int64_t pixels = 0;
 };
 
-/// The connected pieces (8-connected) of every found category that pass the piece rule, in
-/// order of category id then piece size (largest first). Pieces never overlap.
-std::vector<MaskPiece> find_pieces(const cv::Mat& labels, const AreaRule& rule = {});
+/// What a label mask contains under an area rule.
+struct MaskContents {
+  /// The categories found, largest share first. Background (0) and the ignore value (255)
+  /// are never categories; labels without a name get "class_<id>".
+  std::vector<FoundCategory> categories;
+  /// The connected pieces (8-connected) of every found category that pass the piece rule, in
+  /// order of category id then piece size (largest first). Pieces never overlap. Empty unless
+  /// asked for.
+  std::vector<MaskPiece> pieces;
+};
+
+/// The categories (and, with `with_pieces`, the pieces) of a CV_8UC1 label mask, from one
+/// connected-components pass per category. Throws Error(kInput) when `labels` is not a
+/// non-empty CV_8UC1 image.
+MaskContents find_contents(const cv::Mat& labels, const std::vector<std::string>& class_names,
+                           const AreaRule& rule = {}, bool with_pieces = false);
+
+/// find_contents(labels, class_names, rule).categories.
+std::vector<FoundCategory> find_categories(const cv::Mat& labels,
+                                           const std::vector<std::string>& class_names,
+                                           const AreaRule& rule = {});
 
 /// "shirt, blouse (12.3%), shoe (2.1%)": the categories line printed per photo.
 std::string categories_line(const std::vector<FoundCategory>& found);

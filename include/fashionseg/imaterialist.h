@@ -10,10 +10,15 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "fashionseg/annotations.h"
 
 namespace fashionseg {
+
+/// The 46 iMaterialist (Fashion) 2019 categories (ids 0..45) with their supercategories, as
+/// label_descriptions.json lists them (2020 uses the same ids and names).
+const std::vector<Category>& imaterialist_categories();
 
 /// Reads label_descriptions.json (categories and attributes with id, name, supercategory).
 /// Throws Error(kInput) for malformed JSON, missing fields or duplicate ids.

@@ -78,9 +78,12 @@ struct LoaderOptions {
 
 /// One collated batch.
 struct Batch {
-  torch::Tensor images;          ///< float32 [B,3,H,W], normalised
-  torch::Tensor masks;           ///< int64 [B,H,W] labels (255 = ignore); undefined without masks
-  torch::Tensor indices;         ///< int64 [B], the samples' positions in the loader's sample list
+  torch::Tensor images;   ///< float32 [B,3,H,W], normalised
+  torch::Tensor masks;    ///< int64 [B,H,W] labels (255 = ignore); undefined without masks
+  torch::Tensor indices;  ///< int64 [B], the samples' positions in the loader's sample list
+  /// int64 [B, 2]: each photo's height and width inside its padded row (evaluation pipeline:
+  /// the photo fitted into the box; training: the whole crop).
+  torch::Tensor sizes;
   std::vector<std::string> ids;  ///< the samples' ids
 };
 

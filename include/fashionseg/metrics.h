@@ -78,6 +78,10 @@ class CategoryDetection {
                              int ignore_value = 255);
   /// Adds one photo's ground truth and prediction (CV_8UC1, same size).
   void add(const cv::Mat& truth, const cv::Mat& prediction);
+  /// Adds one photo's ground truth (CV_8UC1) and the categories a model decided it shows
+  /// (label values; what predict lists for the photo). Values outside 1..num_classes-1 are
+  /// ignored.
+  void add(const cv::Mat& truth, const std::vector<int>& predicted);
   void merge(const CategoryDetection& other);
 
   /// Per-class and micro-averaged precision/recall/F1 (NaN when undefined).
@@ -93,6 +97,8 @@ class CategoryDetection {
   std::vector<int> present(const cv::Mat& mask) const;
 
  private:
+  void count(const std::vector<bool>& in_truth, const std::vector<bool>& in_prediction);
+
   int num_classes_;
   double min_area_fraction_;
   int ignore_value_;

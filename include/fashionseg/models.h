@@ -25,6 +25,18 @@ struct ModelInfo {
   /// 0 = exactly equal (same architecture as torchvision); 0.02 for a paper's rounded figure;
   /// more only where reference_source explains why the paper's figure cannot be met.
   double reference_tolerance = 0.0;
+  /// Runs faster with NHWC (channels-last) tensors on the CPU, so inference and training use
+  /// them there. Measured (bench/RESULTS.md): the MobileNetV3 models gain about 1.2x
+  /// (depthwise convolutions); the dense convolutions of the ResNet, VGG, U-Net and DenseNet
+  /// models run about 2x slower NHWC in LibTorch 1.13.
+  bool prefers_channels_last = false;
+  /// The ModelOptions knobs the model reads (names of visit_model_knobs), besides num_classes.
+  std::vector<std::string> knobs;
+
+  /// Whether the model reads `knob`.
+  bool reads(const std::string& knob) const;
+  /// Whether it can build torchvision's auxiliary head (it reads aux_head).
+  bool has_aux_head() const { return reads("aux_head"); }
 };
 
 /// Every registered model, in a fixed order (the order `fashionseg models` prints).
@@ -33,12 +45,23 @@ const std::vector<ModelInfo>& list_models();
 /// The registered model called `name`; throws Error(kNotFound) listing the valid names.
 const ModelInfo& find_model(const std::string& name);
 
+/// Throws Error(kConfig) when `options` sets a knob that the model called `name` does not
+/// read away from its default (e.g. base_width for an LR-ASPP model): such a setting would
+/// otherwise be silently ignored. The message names the knob, its value and the knobs the
+/// model reads. Throws Error(kNotFound) for an unknown name.
+void check_model_knobs(const std::string& name, const ModelOptions& options);
+
 /// Builds the model called `name` with `options`. Throws Error(kNotFound) listing the valid
 /// names for an unknown name, Error(kConfig) for options the model rejects.
 ModelPtr create_model(const std::string& name, const ModelOptions& options = {});
 
 /// Number of trainable parameters (requires_grad) of a module and its children.
 int64_t count_parameters(const torch::nn::Module& module);
+
+/// Stores every 4-D parameter (the convolution weights) channels-last (NHWC), so that with
+/// NHWC inputs oneDNN skips the layout conversions around each convolution. Same values;
+/// call it after moving the model to its device.
+void to_channels_last(torch::nn::Module& module);
 
 /// Folds every batch normalisation that directly follows a convolution into that
 /// convolution's weight and bias, so inference skips one pass over each feature map; returns

@@ -1,7 +1,8 @@
 #pragma once
 /// The library's front door: load a checkpoint once, then segment photos (cv::Mat or encoded
 /// bytes) into a label mask and the list of categories found. No torch types in this header,
-/// so programs that only segment compile against OpenCV and the standard library.
+/// so programs that only segment compile against OpenCV and the standard library. The work is
+/// done by the one inference engine (src/infer/engine.h) that every command uses.
 ///
 ///   fashionseg::Segmenter segmenter("model.fsm");
 ///   fashionseg::Segmentation result = segmenter.segment(rgb);
@@ -39,8 +40,13 @@ struct SegmenterOptions {
   /// Also find each category's dominant colours (FoundCategory::colors, garment_colors.h).
   bool colors = true;
   ColorOptions color_options;  ///< how the colours are found
-  /// NHWC tensors on the CPU for the architectures that run faster so (channels_last_helps in
-  /// device.h: the MobileNetV3 models); false = NCHW always.
+  bool pieces = false;      ///< also return the connected pieces of each category
+  /// Also return the raw logits of the photo fitted into the model's box and padded, as the
+  /// model returns them (Segmentation::input_logits). Taken from the segmentation's own
+  /// forward pass when it has a plain one (no window, a scale of 1); otherwise one more pass.
+  bool input_logits = false;
+  /// NHWC tensors on the CPU for the architectures that run faster so
+  /// (ModelInfo::prefers_channels_last in models.h: the MobileNetV3 models); false = NCHW always.
   bool channels_last = true;
   /// Fold each batch normalisation into the convolution before it once, at load
   /// (fold_batch_norms in models.h): same masks, one pass less over each feature map.
@@ -55,8 +61,14 @@ struct SegmenterOptions {
 struct Segmentation {
   cv::Mat labels;                         ///< CV_8UC1 class ids, the photo's size
   std::vector<FoundCategory> categories;  ///< largest first, under options.area_rule
+  std::vector<MaskPiece> pieces;          ///< the categories' pieces when options.pieces
   cv::Mat confidence;                     ///< CV_32FC1 in [0, 1] when options.confidence
+  /// float32, 3 dimensions [classes, box height, box width] when options.input_logits: what
+  /// the model returns for the photo fitted into its box and padded, no test-time augmentation.
+  cv::Mat input_logits;
 };
+
+class InferenceEngine;
 
 /// A model loaded for inference.
 class Segmenter {
@@ -70,21 +82,19 @@ class Segmenter {
 
   /// Segments an 8-bit RGB photo (CV_8UC3) of any size.
   Segmentation segment(const cv::Mat& rgb) const;
-  /// Same, with this call's test-time options (flip, scales, window_scale, area_rule,
-  /// confidence) instead of the instance's; device, channels_last, fold_batch_norms and
-  /// max_logit_values stay the instance's. Start from options() and change what the call needs,
-  /// e.g. flip for one request of a service. Throws Error(kConfig) for invalid options.
-  /// colors and color_options are this call's too.
+  /// Same, with this call's options (flip, scales, window_scale, area_rule, confidence,
+  /// pieces, input_logits, colors, color_options) instead of the instance's; device,
+  /// channels_last, fold_batch_norms and max_logit_values stay the instance's. Start from
+  /// options() and change what the call needs, e.g. flip and min area for one request of a
+  /// service. Throws Error(kConfig) for invalid options.
   Segmentation segment(const cv::Mat& rgb, const SegmenterOptions& call_options) const;
   /// Segments several photos, batching the model's work where their input boxes agree.
   std::vector<Segmentation> segment_batch(const std::vector<cv::Mat>& rgb) const;
+  /// The same with this call's options (see segment()).
+  std::vector<Segmentation> segment_batch(const std::vector<cv::Mat>& rgb,
+                                          const SegmenterOptions& call_options) const;
   /// Decodes (JPEG/PNG/..., EXIF orientation applied) and segments; `name` appears in errors.
   Segmentation segment_encoded(std::string_view bytes, const std::string& name = "image") const;
-
-  /// The raw logits of the preprocessed photo: a float32 cv::Mat with 3 dimensions
-  /// [classes, box height, box width], exactly what the model returns for its input tensor
-  /// (the photo fitted into the input box and padded), no test-time augmentation.
-  cv::Mat input_logits(const cv::Mat& rgb) const;
 
   /// Class names, index = label value (0 = background).
   const std::vector<std::string>& class_names() const;
@@ -96,6 +106,9 @@ class Segmenter {
   int64_t parameters() const;
   /// The options in effect.
   const SegmenterOptions& options() const;
+  /// The engine that does the work (src/infer/engine.h), for code in the torch library that
+  /// needs more than photos in and masks out (evaluation on prepared batches).
+  const InferenceEngine& engine() const;
 
  private:
   struct Impl;

@@ -29,9 +29,6 @@ struct SynthSummary {
   size_t instances = 0;
 };
 
-/// The 46 iMaterialist (Fashion) 2019 categories (ids 0..45) with their supercategories.
-const std::vector<Category>& imaterialist_categories();
-
 /// Writes train.csv, label_descriptions.json and train/*.jpg under output_dir (atomically,
 /// file by file). Throws Error(kConfig) for sizes below 64x96 or a zero count.
 SynthSummary write_synthetic_imaterialist(const SynthOptions& options);

@@ -9,18 +9,18 @@
 #include <string>
 #include <vector>
 
+#include "fashionseg/model_options.h"
+
 namespace fashionseg {
 
 /// Which model to build (see `fashionseg models`).
 struct ModelConfig {
-  std::string type = "unet";      ///< registered model name
-  int64_t base_width = 16;        ///< U-Net first-stage width
-  double width_multiplier = 1.0;  ///< channel multiplier where the model allows one
-  int64_t output_stride = 8;      ///< dilated ResNet backbones: 8 or 16
-  bool aux_head = false;          ///< torchvision auxiliary head (FCN / DeepLabV3 ResNet-50)
-  bool batch_norm = true;         ///< BatchNorm where optional
-  double dropout = -1.0;          ///< negative = the model's default
-  std::string init;               ///< weights to start from (fashionseg checkpoint), optional
+  std::string type = "unet";  ///< registered model name
+  /// The model's knobs, model.<knob> in YAML (model_options.h: one vocabulary with the
+  /// checkpoint header and `bench --arch`); num_classes comes from the dataset. A knob the
+  /// model does not read must stay at its default (checked when the model is built).
+  ModelOptions options;
+  std::string init;  ///< weights to start from (fashionseg checkpoint), optional
 };
 
 /// The prepared dataset and the augmentation pipeline.
@@ -86,8 +86,11 @@ struct RunConfig {
   int64_t accumulate = 1;        ///< batches per optimizer step
   uint64_t seed = 0;
   std::string device = "cpu";  ///< cpu, cuda, cuda:N
-  bool amp = false;            ///< mixed precision (CUDA only)
-  bool channels_last = true;   ///< NHWC on the CPU where it is faster (channels_last_helps)
+  /// Mixed precision: not available (this build's LibTorch has no CUDA), so true is an
+  /// error; the key stays so that the resolved configurations of earlier runs still parse.
+  bool amp = false;
+  bool channels_last =
+      true;  ///< NHWC on the CPU where it is faster (ModelInfo::prefers_channels_last)
   std::string output = "runs/experiment";  ///< run directory
 };
 

@@ -75,6 +75,13 @@ struct TransformOptions {
   std::array<uint8_t, 3> image_pad_color = kMeanPadColor;
 };
 
+/// The evaluation transform of a model whose input box is `box` (width x height): fit into
+/// the box (aspect kept, may enlarge), then pad right and bottom to `canvas` (the box when
+/// {0,0}; larger for a sliding window). A box of 0 x 0 (a model that takes any size) keeps
+/// the size and pads only to a given canvas. Every place that prepares a photo for a model
+/// (the inference engine, the evaluation loaders) uses this one transform.
+TransformOptions fit_into_box(cv::Size box, cv::Size canvas = {0, 0});
+
 /// Throws Error(kConfig) naming the field when an option is out of range (negative sizes,
 /// scale_min > scale_max, hue > 0.5, a resize mode without its size, ...).
 void validate_transform_options(const TransformOptions& options);

@@ -16,12 +16,8 @@ template <class Visitor>
 void visit(Visitor& v, TrainConfig& c) {
   v.section("model", [&] {
     v.field("type", c.model.type);
-    v.field("base_width", c.model.base_width);
-    v.field("width_multiplier", c.model.width_multiplier);
-    v.field("output_stride", c.model.output_stride);
-    v.field("aux_head", c.model.aux_head);
-    v.field("batch_norm", c.model.batch_norm);
-    v.field("dropout", c.model.dropout);
+    visit_model_knobs(c.model.options,
+                      [&](const char* knob, auto& value) { v.field(knob, value); });
     v.field("init", c.model.init);
   });
   v.section("data", [&] {
@@ -258,11 +254,11 @@ std::string to_yaml(const TrainConfig& config) {
 
 void validate_train_config(const TrainConfig& c) {
   require(!c.model.type.empty(), "model.type", "must name a model");
-  require(c.model.base_width >= 1, "model.base_width", "must be >= 1");
-  require(c.model.width_multiplier > 0, "model.width_multiplier", "must be > 0");
-  require(c.model.output_stride == 8 || c.model.output_stride == 16, "model.output_stride",
-          "must be 8 or 16");
-  require(c.model.dropout < 1, "model.dropout", "must be < 1");
+  const ModelOptions& m = c.model.options;
+  require(m.base_width >= 1, "model.base_width", "must be >= 1");
+  require(m.width_multiplier > 0, "model.width_multiplier", "must be > 0");
+  require(m.output_stride == 8 || m.output_stride == 16, "model.output_stride", "must be 8 or 16");
+  require(m.dropout < 1, "model.dropout", "must be < 1");
   require(c.data.crop_width >= 1 && c.data.crop_height >= 1, "data.crop_width",
           "crop sizes must be >= 1");
   require(c.data.scale_min > 0 && c.data.scale_min <= c.data.scale_max, "data.scale_min",
@@ -290,6 +286,7 @@ void validate_train_config(const TrainConfig& c) {
   require(c.train.grad_clip >= 0, "train.grad_clip", "must be >= 0");
   require(c.train.device == "cpu" || c.train.device.rfind("cuda", 0) == 0, "train.device",
           "must be cpu, cuda or cuda:N");
+  require(!c.train.amp, "train.amp", "mixed precision needs CUDA, which this build lacks");
   require(!c.train.output.empty(), "train.output", "must name a directory");
 }
 

@@ -165,6 +165,17 @@ void validate_transform_options(const TransformOptions& o) {
   }
 }
 
+TransformOptions fit_into_box(cv::Size box, cv::Size canvas) {
+  TransformOptions options;
+  if (box.width > 0 && box.height > 0) {
+    options.resize = ResizeMode::kFitBox;
+    options.box = box;
+    options.crop = box;
+  }
+  if (canvas.width > 0 && canvas.height > 0) options.crop = canvas;
+  return options;
+}
+
 cv::Size resized_size(cv::Size input, const TransformOptions& options) {
   return scaled_size(input, resize_factor(input, options));
 }

@@ -223,6 +223,9 @@ void DataLoader::load_sample(int64_t position, Slot& slot, int64_t row) {
     }
     const ImageMask out = plan ? apply_train_plan(image, mask, *plan, options_.transform)
                                : eval_transform(image, mask, options_.transform);
+    const cv::Size content =
+        plan ? out.image.size()
+             : resized_size(has_masks_ ? mask.size() : image.size(), options_.transform);
     image.release();  // free the decoded photo before collating
     mask.release();
 
@@ -236,6 +239,7 @@ void DataLoader::load_sample(int64_t position, Slot& slot, int64_t row) {
             torch::empty({slot.rows, 3, h, w}, torch::dtype(torch::kFloat32).memory_format(format));
         if (has_masks_) slot.batch.masks = torch::empty({slot.rows, h, w}, torch::kInt64);
         slot.batch.indices = torch::empty({slot.rows}, torch::kInt64);
+        slot.batch.sizes = torch::empty({slot.rows, 2}, torch::kInt64);
         slot.batch.ids.resize(static_cast<size_t>(slot.rows));
         slot.allocated = true;
       } else if (slot.batch.images.size(2) != h || slot.batch.images.size(3) != w) {
@@ -249,6 +253,8 @@ void DataLoader::load_sample(int64_t position, Slot& slot, int64_t row) {
     write_image_row(out.image, options_.normalization, slot.batch.images, row);
     if (has_masks_) write_mask_row(out.mask, slot.batch.masks, row);
     slot.batch.indices.data_ptr<int64_t>()[row] = index;
+    slot.batch.sizes.data_ptr<int64_t>()[2 * row] = content.height;
+    slot.batch.sizes.data_ptr<int64_t>()[2 * row + 1] = content.width;
     slot.batch.ids[static_cast<size_t>(row)] = sample.id;
   } catch (const Error& e) {
     std::lock_guard<std::mutex> lock(mutex_);

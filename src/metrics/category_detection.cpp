@@ -57,6 +57,21 @@ void CategoryDetection::add(const cv::Mat& truth, const cv::Mat& prediction) {
   std::vector<bool> in_truth(num_classes_, false), in_prediction(num_classes_, false);
   for (int k : present(truth)) in_truth[k] = true;
   for (int k : present(visible_prediction)) in_prediction[k] = true;
+  count(in_truth, in_prediction);
+}
+
+void CategoryDetection::add(const cv::Mat& truth, const std::vector<int>& predicted) {
+  if (truth.type() != CV_8UC1) throw_input_error("truth must be an 8-bit label mask");
+  std::vector<bool> in_truth(num_classes_, false), in_prediction(num_classes_, false);
+  for (int k : present(truth)) in_truth[k] = true;
+  for (int k : predicted) {
+    if (k > 0 && k < num_classes_ && k != ignore_value_) in_prediction[k] = true;
+  }
+  count(in_truth, in_prediction);
+}
+
+void CategoryDetection::count(const std::vector<bool>& in_truth,
+                              const std::vector<bool>& in_prediction) {
   for (int k = 1; k < num_classes_; ++k) {
     if (in_truth[k] && in_prediction[k]) ++tp_[k];
     if (!in_truth[k] && in_prediction[k]) ++fp_[k];

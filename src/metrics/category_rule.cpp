@@ -81,7 +81,7 @@ Counts count_decisions(const std::vector<CalibrationPhoto>& photos,
   Counts counts;
   for (size_t i = 0; i < photos.size(); ++i) {
     for (int c : classes) {
-      const CategoryEvidence& e = photos[i].evidence[c];
+      const ClassEvidence& e = photos[i].evidence[c];
       bool found = e.area >= min_area && e.area > 0;
       if (std::isfinite(e.logit))
         found = found && sigmoid(e.logit / temperature) >= min_probability;
@@ -135,16 +135,16 @@ void add_micro_averages(CategoryScores& scores) {
 
 }  // namespace
 
-CategoryRule CategoryRule::defaults(int num_classes, double min_area_fraction) {
-  CategoryRule rule;
+CategoryThresholds CategoryThresholds::defaults(int num_classes, double min_area_fraction) {
+  CategoryThresholds rule;
   rule.min_probability.assign(static_cast<size_t>(std::max(num_classes, 0)), 0.5);
   rule.min_area.assign(static_cast<size_t>(std::max(num_classes, 0)), min_area_fraction);
   return rule;
 }
 
-double CategoryRule::probability(double logit) const { return sigmoid(logit / temperature); }
+double CategoryThresholds::probability(double logit) const { return sigmoid(logit / temperature); }
 
-bool CategoryRule::accepts(int id, const CategoryEvidence& evidence) const {
+bool CategoryThresholds::accepts(int id, const ClassEvidence& evidence) const {
   if (id <= 0 || id >= num_classes()) {
     throw_input_error("class " + std::to_string(id) + " is outside the category rule's " +
                       std::to_string(num_classes()) + " classes");
@@ -155,14 +155,14 @@ bool CategoryRule::accepts(int id, const CategoryEvidence& evidence) const {
   return probability(evidence.logit) >= min_probability[id];
 }
 
-nlohmann::json category_rule_to_json(const CategoryRule& rule) {
+nlohmann::json category_rule_to_json(const CategoryThresholds& rule) {
   return {{"temperature", rule.temperature},
           {"min_probability", rule.min_probability},
           {"min_area", rule.min_area},
           {"calibrated", rule.calibrated}};
 }
 
-CategoryRule category_rule_from_json(const nlohmann::json& json, int num_classes,
+CategoryThresholds category_rule_from_json(const nlohmann::json& json, int num_classes,
                                      const std::string& where) {
   auto fail = [&](const std::string& message) {
     throw_input_error("category rule: " + message, Location{where, 0, {}});
@@ -171,7 +171,7 @@ CategoryRule category_rule_from_json(const nlohmann::json& json, int num_classes
   for (const char* key : {"temperature", "min_probability", "min_area", "calibrated"}) {
     if (!json.contains(key)) fail(std::string("missing \"") + key + "\"");
   }
-  CategoryRule rule;
+  CategoryThresholds rule;
   if (!json["temperature"].is_number()) fail("\"temperature\" must be a number");
   rule.temperature = json["temperature"].get<double>();
   if (!(rule.temperature > 0 && rule.temperature <= 100)) fail("temperature outside (0, 100]");
@@ -196,7 +196,7 @@ CategoryRule category_rule_from_json(const nlohmann::json& json, int num_classes
   return rule;
 }
 
-CategoryRule calibrate_category_rule(const std::vector<CalibrationPhoto>& photos, int num_classes,
+CategoryThresholds calibrate_category_rule(const std::vector<CalibrationPhoto>& photos, int num_classes,
                                      const CalibrationOptions& options) {
   check_photos(photos, num_classes);
   if (options.probability_grid.empty() || options.area_grid.empty()) {
@@ -208,7 +208,7 @@ CategoryRule calibrate_category_rule(const std::vector<CalibrationPhoto>& photos
     for (int c = 1; c < num_classes; ++c)
       has_head = has_head || std::isfinite(photo.evidence[c].logit);
   }
-  CategoryRule rule = CategoryRule::defaults(num_classes);
+  CategoryThresholds rule = CategoryThresholds::defaults(num_classes);
   if (has_head && options.fit_temperature) {
     rule.temperature = fit_temperature(photos, truth, num_classes);
   }
@@ -237,7 +237,7 @@ CategoryRule calibrate_category_rule(const std::vector<CalibrationPhoto>& photos
   return rule;
 }
 
-CategoryScores score_category_rule(const CategoryRule& rule,
+CategoryScores score_category_rule(const CategoryThresholds& rule,
                                    const std::vector<CalibrationPhoto>& photos) {
   const int num_classes = rule.num_classes();
   CategoryScores scores;

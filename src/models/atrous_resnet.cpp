@@ -3,7 +3,7 @@
 // no aux head. Keys: backbone.* as torchvision's, classifier.0.weight / classifier.0.bias.
 #include "models/factories.h"
 #include "models/layers.h"
-#include "models/resnet_segmentation.h"
+#include "models/simple_segmentation.h"
 
 namespace fashionseg::models {
 
@@ -16,8 +16,8 @@ ModelPtr make_atrous_resnet50(const ModelOptions& options) {
   check_common_options(options, kName);
   torch::nn::Sequential classifier(
       conv2d(ResNet50BackboneImpl::kLayer4Channels, options.num_classes, 1));
-  return std::make_shared<ResNetSegmentationModel>(kName, kOutputStride, classifier,
-                                                   torch::nn::Sequential(nullptr));
+  return std::make_shared<SimpleSegmentationModel<ResNet50Backbone>>(
+      kName, ResNet50Backbone(kOutputStride), classifier, torch::nn::Sequential(nullptr));
 }
 
 }  // namespace fashionseg::models

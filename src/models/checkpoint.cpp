@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "fashionseg/error.h"
 #include "fashionseg/files.h"
@@ -137,16 +138,9 @@ void parse_metadata(const std::string& text, Checkpoint& out, const Location& wh
 }  // namespace
 
 std::string model_options_to_json(const ModelOptions& options) {
-  return json{
-      {"num_classes", options.num_classes},
-      {"aux_head", options.aux_head},
-      {"output_stride", options.output_stride},
-      {"base_width", options.base_width},
-      {"width_multiplier", options.width_multiplier},
-      {"batch_norm", options.batch_norm},
-      {"dropout", options.dropout},
-  }
-      .dump();
+  json object = {{"num_classes", options.num_classes}};
+  visit_model_knobs(options, [&](const char* knob, const auto& value) { object[knob] = value; });
+  return object.dump();
 }
 
 ModelOptions model_options_from_json(const std::string& json_text, const std::string& source) {
@@ -155,22 +149,17 @@ ModelOptions model_options_from_json(const std::string& json_text, const std::st
   try {
     const json object = json::parse(json_text);
     if (!object.is_object()) throw_input_error("model options are not a JSON object", where);
-    for (const auto& [key, value] : object.items()) {
-      if (key == "num_classes") {
-        options.num_classes = value.get<int64_t>();
-      } else if (key == "aux_head") {
-        options.aux_head = value.get<bool>();
-      } else if (key == "output_stride") {
-        options.output_stride = value.get<int64_t>();
-      } else if (key == "base_width") {
-        options.base_width = value.get<int64_t>();
-      } else if (key == "width_multiplier") {
-        options.width_multiplier = value.get<double>();
-      } else if (key == "batch_norm") {
-        options.batch_norm = value.get<bool>();
-      } else if (key == "dropout") {
-        options.dropout = value.get<double>();
-      } else {
+    for (const auto& item : object.items()) {
+      const std::string& key = item.key();
+      const json& value = item.value();
+      bool known = key == "num_classes";
+      if (known) options.num_classes = value.get<int64_t>();
+      visit_model_knobs(options, [&](const char* knob, auto& field) {
+        if (key != knob) return;
+        field = value.get<std::decay_t<decltype(field)>>();
+        known = true;
+      });
+      if (!known) {
         throw_input_error("unknown model option '" + key + "'", where,
                           "the file may come from a newer fashionseg");
       }

@@ -1,6 +1,7 @@
 #include "models/torch_archive.h"
 
-#include <array>
+#include <zlib.h>
+
 #include <cstdint>
 
 namespace fashionseg::detail {
@@ -13,24 +14,6 @@ uint32_t read_u16(const std::string& bytes, size_t at) {
 
 uint32_t read_u32(const std::string& bytes, size_t at) {
   return read_u16(bytes, at) | (read_u16(bytes, at + 2) << 16);
-}
-
-// CRC-32 (IEEE 802.3, as in zip), table-driven.
-uint32_t crc32(const char* data, size_t size) {
-  static const std::array<uint32_t, 256> table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  uint32_t crc = 0xFFFFFFFFu;
-  for (size_t i = 0; i < size; ++i) {
-    crc = table[(crc ^ static_cast<unsigned char>(data[i])) & 0xFF] ^ (crc >> 8);
-  }
-  return crc ^ 0xFFFFFFFFu;
 }
 
 constexpr size_t kEndRecordSize = 22;
@@ -84,7 +67,9 @@ void check_torch_archive(const std::string& bytes, const Location& where) {
     if (data + stored_size > end) {
       throw_input_error("damaged PyTorch archive (entry '" + name + "' out of range)", where);
     }
-    if (crc32(bytes.data() + data, stored_size) != crc) {
+    // zlib's CRC-32 (the zip checksum).
+    const auto* begin = reinterpret_cast<const Bytef*>(bytes.data() + data);
+    if (crc32_z(0L, begin, stored_size) != crc) {
       throw_input_error("damaged PyTorch archive (CRC-32 mismatch in entry '" + name + "')", where);
     }
   }

@@ -1,6 +1,11 @@
 #pragma once
 // Framing and integrity checks for the PyTorch zip archives that torch.save /
-// torch::pickle_save write (uncompressed zip entries, each with a CRC-32).
+// torch::pickle_save write (uncompressed zip entries, each with a CRC-32). The archive itself
+// is read by LibTorch (torch::pickle_load, whose PyTorchStreamReader is the zip reader); this
+// walk of the central directory is kept because that reader, measured on LibTorch 1.13
+// (bench/RESULTS.md, "Checkpoint integrity"), neither checks the entries' CRC-32 (a flipped
+// byte of tensor data loads silently) nor exposes the stored CRCs or offsets (its API is
+// getAllRecords / getRecord / hasRecord). The checksum itself is zlib's crc32.
 
 #include <string>
 

@@ -57,15 +57,14 @@ Components components_of(const cv::Mat& labels, int value) {
 
 }  // namespace
 
-std::vector<FoundCategory> find_categories(const cv::Mat& labels,
-                                           const std::vector<std::string>& class_names,
-                                           const AreaRule& rule) {
+MaskContents find_contents(const cv::Mat& labels, const std::vector<std::string>& class_names,
+                           const AreaRule& rule, bool with_pieces) {
   check_labels(labels);
   const int64_t total = static_cast<int64_t>(labels.total());
   const std::array<int64_t, 256> counts = histogram(labels);
   const int64_t min_pixels = threshold(rule.min_area_fraction, total);
   const int64_t min_piece = threshold(rule.min_area_fraction * rule.piece_fraction, total);
-  std::vector<FoundCategory> found;
+  MaskContents contents;
   for (int value = 0; value < 256; ++value) {
     if (!is_category(value) || counts[value] < min_pixels) continue;
     FoundCategory category;
@@ -75,51 +74,43 @@ std::vector<FoundCategory> find_categories(const cv::Mat& labels,
                         : "class_" + std::to_string(value);
     category.pixels = counts[value];
     category.share = static_cast<double>(counts[value]) / static_cast<double>(total);
-    const Components pieces = components_of(labels, value);
+    const Components components = components_of(labels, value);
+    std::vector<MaskPiece> pieces;
     cv::Rect box;
-    for (int i = 1; i < pieces.count; ++i) {
-      const cv::Rect piece = component_box(pieces, i);
-      box = box.area() == 0 ? piece : (box | piece);
-      if (pieces.stats.at<int>(i, cv::CC_STAT_AREA) >= min_piece) ++category.instances;
+    for (int i = 1; i < components.count; ++i) {
+      const cv::Rect piece_box = component_box(components, i);
+      box = box.area() == 0 ? piece_box : (box | piece_box);
+      const int area = components.stats.at<int>(i, cv::CC_STAT_AREA);
+      if (area < min_piece) continue;
+      ++category.instances;
+      if (!with_pieces) continue;
+      MaskPiece piece;
+      piece.id = value;
+      piece.mask = cv::Mat::zeros(labels.size(), CV_8UC1);
+      // Only the box can hold the piece: compare there, 0/1 rather than 0/255.
+      piece.mask(piece_box).setTo(1, components.ids(piece_box) == i);
+      piece.box = piece_box;
+      piece.pixels = area;
+      pieces.push_back(std::move(piece));
     }
     category.box = box;
     // A category above the area rule made only of specks is still one item.
     category.instances = std::max(category.instances, 1);
-    found.push_back(std::move(category));
+    contents.categories.push_back(std::move(category));
+    std::stable_sort(pieces.begin(), pieces.end(),
+                     [](const MaskPiece& a, const MaskPiece& b) { return a.pixels > b.pixels; });
+    for (auto& piece : pieces) contents.pieces.push_back(std::move(piece));
   }
-  std::stable_sort(found.begin(), found.end(), [](const FoundCategory& a, const FoundCategory& b) {
-    return a.pixels > b.pixels;
-  });
-  return found;
+  std::stable_sort(
+      contents.categories.begin(), contents.categories.end(),
+      [](const FoundCategory& a, const FoundCategory& b) { return a.pixels > b.pixels; });
+  return contents;
 }
 
-std::vector<MaskPiece> find_pieces(const cv::Mat& labels, const AreaRule& rule) {
-  check_labels(labels);
-  const int64_t total = static_cast<int64_t>(labels.total());
-  const std::array<int64_t, 256> counts = histogram(labels);
-  const int64_t min_pixels = threshold(rule.min_area_fraction, total);
-  const int64_t min_piece = threshold(rule.min_area_fraction * rule.piece_fraction, total);
-  std::vector<MaskPiece> pieces;
-  for (int value = 0; value < 256; ++value) {
-    if (!is_category(value) || counts[value] < min_pixels) continue;
-    const Components found = components_of(labels, value);
-    std::vector<MaskPiece> of_value;
-    for (int i = 1; i < found.count; ++i) {
-      const int area = found.stats.at<int>(i, cv::CC_STAT_AREA);
-      if (area < min_piece) continue;
-      MaskPiece piece;
-      piece.id = value;
-      piece.mask = found.ids == i;
-      piece.mask /= 255;  // 0/1 rather than 0/255
-      piece.box = component_box(found, i);
-      piece.pixels = area;
-      of_value.push_back(std::move(piece));
-    }
-    std::stable_sort(of_value.begin(), of_value.end(),
-                     [](const MaskPiece& a, const MaskPiece& b) { return a.pixels > b.pixels; });
-    for (auto& piece : of_value) pieces.push_back(std::move(piece));
-  }
-  return pieces;
+std::vector<FoundCategory> find_categories(const cv::Mat& labels,
+                                           const std::vector<std::string>& class_names,
+                                           const AreaRule& rule) {
+  return find_contents(labels, class_names, rule).categories;
 }
 
 std::string categories_line(const std::vector<FoundCategory>& found) {

@@ -4,9 +4,9 @@
 #include <cstdio>
 
 #include "fashionseg/coco_mask.h"
+#include "fashionseg/imaterialist.h"
 #include "fashionseg/render.h"
 #include "fashionseg/rle.h"
-#include "fashionseg/synth.h"
 
 namespace fashionseg {
 

@@ -10,10 +10,11 @@ ServedModel make_served_model(const Segmenter& segmenter) {
   model.class_names = segmenter.class_names();
   model.input_size = segmenter.input_size();
   model.parameters = segmenter.parameters();
-  model.segment = [&segmenter](const cv::Mat& rgb, bool flip) {
+  model.segment = [&segmenter](const cv::Mat& rgb, bool flip, const AreaRule& rule) {
     SegmenterOptions call = segmenter.options();
     call.flip = flip;
     call.colors = false;  // the service names colours itself, for the categories it lists
+    call.area_rule = rule;
     return segmenter.segment(rgb, call);
   };
   return model;

@@ -155,12 +155,12 @@ struct SegmentationServer::Impl {
     const cv::Mat rgb = serve::decode_request_image(bytes, options.max_pixels);
     const double decode_s = seconds_since(start);
     const auto inference_start = Clock::now();
-    const Segmentation result = model.segment(rgb, query.flip);
-    const double inference_s = seconds_since(inference_start);
-
     AreaRule rule;
     rule.min_area_fraction = query.min_area;
-    std::vector<FoundCategory> categories = find_categories(result.labels, model.class_names, rule);
+    const Segmentation result = model.segment(rgb, query.flip, rule);
+    const double inference_s = seconds_since(inference_start);
+
+    std::vector<FoundCategory> categories = result.categories;
     const auto colors_start = Clock::now();
     if (query.colors) add_garment_colors(rgb, result.labels, categories);
     const double colors_s = seconds_since(colors_start);

@@ -19,8 +19,4 @@ torch::Device parse_device(const std::string& name, const std::string& setting) 
   }
 }
 
-bool channels_last_helps(const std::string& architecture) {
-  return architecture.find("mobilenet") != std::string::npos;
-}
-
 }  // namespace fashionseg

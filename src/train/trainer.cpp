@@ -21,6 +21,7 @@
 #include "fashionseg/models.h"
 #include "fashionseg/schedule.h"
 #include "fashionseg/version.h"
+#include "infer/engine.h"
 #include "train/optimizer.h"
 #include "train/sample_weights.h"
 
@@ -30,15 +31,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+/// The configured knobs with the dataset's class count; a knob the model does not read is an
+/// error rather than silently ignored.
 ModelOptions model_options(const ModelConfig& model, int64_t num_classes) {
-  ModelOptions options;
+  ModelOptions options = model.options;
   options.num_classes = num_classes;
-  options.aux_head = model.aux_head;
-  options.output_stride = model.output_stride;
-  options.base_width = model.base_width;
-  options.width_multiplier = model.width_multiplier;
-  options.batch_norm = model.batch_norm;
-  options.dropout = model.dropout;
+  check_model_knobs(model.type, options);
   return options;
 }
 
@@ -64,12 +62,7 @@ TransformOptions train_transform_options(const DataConfig& data) {
 }
 
 TransformOptions eval_transform_options(const DataConfig& data) {
-  TransformOptions t;
-  const cv::Size crop(static_cast<int>(data.crop_width), static_cast<int>(data.crop_height));
-  t.resize = ResizeMode::kFitBox;
-  t.box = crop;
-  t.crop = crop;
-  return t;
+  return fit_into_box({static_cast<int>(data.crop_width), static_cast<int>(data.crop_height)});
 }
 
 std::vector<LoaderSample> loader_samples(const std::vector<DatasetEntry>& entries) {
@@ -127,7 +120,7 @@ class Run {
   /// NHWC tensors: asked for, on the CPU, and an architecture that runs faster so.
   bool channels_last() const {
     return config_.train.channels_last && device_.is_cpu() &&
-           channels_last_helps(config_.model.type);
+           find_model(config_.model.type).prefers_channels_last;
   }
   void setup();
   void restore(const fs::path& path);
@@ -148,6 +141,7 @@ class Run {
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::unique_ptr<Loss> loss_;
   std::unique_ptr<DataLoader> train_loader_, val_loader_;
+  std::unique_ptr<InferenceEngine> val_engine_;  ///< the inference path, on model_ in memory
   int64_t steps_per_epoch_ = 0, total_steps_ = 0;
   RunState state_;
   std::vector<nlohmann::json> log_;
@@ -173,13 +167,7 @@ void Run::setup() {
     spdlog::info("initialised from {}: {}", config_.model.init, report.summary());
   }
   model_->to(device_);
-  if (channels_last()) {
-    // NHWC weights let oneDNN skip layout conversions around every convolution.
-    torch::NoGradGuard no_grad;
-    for (auto& p : model_->parameters()) {
-      if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
-    }
-  }
+  if (channels_last()) to_channels_last(*model_);
   group_.broadcast_module(*model_);
 
   optimizer_ = make_optimizer(config_.optimizer, model_->parameters());
@@ -224,6 +212,16 @@ void Run::setup() {
     val_options.world_size = 1;
     val_options.transform = eval_transform_options(config_.data);
     val_loader_ = std::make_unique<DataLoader>(loader_samples(val_entries), val_options);
+    // Validation segments through the same engine as predict, at the training box's size.
+    EngineModel engine_model;
+    engine_model.model = model_;
+    engine_model.preprocessing.input_height = config_.data.crop_height;
+    engine_model.preprocessing.input_width = config_.data.crop_width;
+    engine_model.preprocessing.normalization = val_options.normalization;
+    engine_model.class_names = dataset_.class_names;
+    engine_model.device = device_;
+    engine_model.channels_last = channels_last();
+    val_engine_ = std::make_unique<InferenceEngine>(std::move(engine_model));
   }
 
   const int64_t batches = train_loader_->num_batches();
@@ -355,10 +353,9 @@ nlohmann::json Run::validate() {
   torch::Tensor miou = torch::zeros({1}, torch::kFloat64);
   nlohmann::json summary;
   if (group_.is_main()) {
-    EvaluationOptions eval_options;
-    eval_options.device = device_;
-    const EvaluationResult result = evaluate_model(
-        *model_, *val_loader_, static_cast<int>(num_classes_), eval_options, options_.progress);
+    model_->eval();
+    const EvaluationResult result =
+        evaluate_batches(*val_engine_, *val_loader_, EvaluationOptions{}, options_.progress);
     const nlohmann::json metrics =
         metrics_to_json(result.matrix, result.categories, dataset_.class_names);
     summary = metrics_summary_json(metrics);

@@ -92,6 +92,22 @@ TEST(BenchCommand, BadSizesAndConflictingSourcesAreRefused) {
   EXPECT_THAT(unknown.output, HasSubstr("unknown model 'no_such_model' (valid models: "));
 }
 
+// --arch takes every model knob by its config name; one the architecture does not read is an
+// error naming it, not silently ignored.
+TEST(BenchCommand, ModelKnobsFollowTheArchitecture) {
+  const auto unused = test::run_fashionseg(
+      "bench --arch lraspp_mobilenet_v3_large --base-width 8 --size 32x32 --warmup 0 "
+      "--iterations 1");
+  EXPECT_EQ(unused.exit_code, 2) << unused.output;
+  EXPECT_THAT(unused.output, HasSubstr("does not use the option base_width"));
+  const auto used = test::run_fashionseg(
+      "--threads 1 bench --arch unet --base-width 4 --batch-norm false --classes 3 --size 32x32 "
+      "--warmup 0 --iterations 1");
+  EXPECT_EQ(used.exit_code, 0) << used.output;
+  const auto without_arch = test::run_fashionseg("bench --base-width 8 --size 32x32");
+  EXPECT_NE(without_arch.exit_code, 0) << without_arch.output;
+}
+
 TEST(ExportCommand, HalfTheSizeAndTheSameSegmentation) {
   test::TempDir dir;
   ASSERT_EQ(test::run_python_script(dir, test::kMakeLrasppInputs).exit_code, 0);

@@ -161,6 +161,15 @@ TEST_F(TrainCli, BadConfigsGiveOneClearMessage) {
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.output.find("unet"), std::string::npos) << result.output;  // valid names
 
+  // A knob the model does not read (U-Net has no output stride), and mixed precision, which
+  // needs CUDA: errors rather than settings silently ignored.
+  result = run_fashionseg("train " + common_args("w") + " --set model.output_stride=16");
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("output_stride"), std::string::npos) << result.output;
+  result = run_fashionseg("train " + common_args("v") + " --set train.amp=true");
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("train.amp"), std::string::npos) << result.output;
+
   result = run_fashionseg("train " + common_args("y") + " --set data.root=/nonexistent");
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.output.find("/nonexistent"), std::string::npos) << result.output;

@@ -3,7 +3,7 @@
 
 #include "data_test_support.h"
 #include "fashionseg/compose.h"
-#include "fashionseg/synth.h"
+#include "fashionseg/imaterialist.h"
 
 namespace fashionseg {
 namespace {

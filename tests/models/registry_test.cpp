@@ -74,5 +74,52 @@ TEST(Registry, ModelsRejectInputsThatAreNotImageBatches) {
   }
 }
 
+// Each model lists the knobs it reads; they are names of the one vocabulary, and setting
+// another knob is an error naming it, while defaults and read knobs pass.
+TEST(Registry, KnobsAreFromTheVocabularyAndUnusedOnesAreErrors) {
+  std::set<std::string> vocabulary;
+  const ModelOptions defaults;
+  visit_model_knobs(defaults, [&](const char* knob, const auto&) { vocabulary.insert(knob); });
+  EXPECT_EQ(vocabulary.size(), 6u);
+  for (const auto& info : list_models()) {
+    for (const auto& knob : info.knobs) EXPECT_TRUE(vocabulary.count(knob)) << info.name << knob;
+    EXPECT_NO_THROW(check_model_knobs(info.name, defaults)) << info.name;
+    ModelOptions aux;
+    aux.aux_head = true;
+    if (info.has_aux_head()) {
+      EXPECT_NO_THROW(check_model_knobs(info.name, aux)) << info.name;
+    } else {
+      EXPECT_THROW(check_model_knobs(info.name, aux), Error) << info.name;
+    }
+  }
+  ModelOptions narrow;
+  narrow.base_width = 16;
+  EXPECT_NO_THROW(check_model_knobs("unet", narrow));
+  try {
+    check_model_knobs("lraspp_mobilenet_v3_large", narrow);
+    ADD_FAILURE() << "base_width accepted for LR-ASPP";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kConfig);
+    EXPECT_NE(std::string(e.what()).find("base_width"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("16"), std::string::npos) << e.what();
+  }
+}
+
+// The aux-head fact of the registry is what the models build.
+TEST(Registry, AuxHeadFactMatchesTheBuiltModel) {
+  for (const char* name : {"lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large"}) {
+    ModelOptions options;
+    options.num_classes = 3;
+    options.aux_head = find_model(name).has_aux_head();
+    options.width_multiplier = find_model(name).reads("width_multiplier") ? 0.125 : 1.0;
+    auto model = create_model(name, options);
+    model->eval();
+    torch::NoGradGuard no_grad;
+    EXPECT_EQ(model->forward_all(torch::zeros({1, 3, 32, 32})).aux.defined(),
+              find_model(name).has_aux_head())
+        << name;
+  }
+}
+
 }  // namespace
 }  // namespace fashionseg

@@ -35,7 +35,8 @@ struct StandInModel {
     model.class_names = {"background", "shirt, blouse", "shoe"};
     model.input_size = {32, 48};
     model.parameters = 7;
-    model.segment = [this](const cv::Mat& rgb, bool flip) {
+    model.segment = [this, names = model.class_names](const cv::Mat& rgb, bool flip,
+                                                      const AreaRule& rule) {
       ++started;
       if (gate.valid()) gate.wait();
       ++calls;
@@ -47,6 +48,7 @@ struct StandInModel {
                            rgb.rows - rgb.rows / 2))
           .setTo(2);
       if (flip) cv::flip(result.labels, result.labels, 1);
+      result.categories = find_categories(result.labels, names, rule);
       return result;
     };
     return model;

@@ -20,13 +20,13 @@ double logit_of(double p) { return std::log(p / (1 - p)); }
 
 CalibrationPhoto photo(int classes, std::vector<int> truth) {
   CalibrationPhoto p;
-  p.evidence.assign(classes, CategoryEvidence{kNoHead, 0.0});
+  p.evidence.assign(classes, ClassEvidence{kNoHead, 0.0});
   p.truth = std::move(truth);
   return p;
 }
 
-TEST(CategoryRule, WithoutHeadTheAreaDecides) {
-  CategoryRule rule = CategoryRule::defaults(3, 0.01);
+TEST(CategoryThresholds, WithoutHeadTheAreaDecides) {
+  CategoryThresholds rule = CategoryThresholds::defaults(3, 0.01);
   EXPECT_TRUE(rule.accepts(1, {kNoHead, 0.01}));
   EXPECT_FALSE(rule.accepts(1, {kNoHead, 0.0099}));
   EXPECT_FALSE(rule.accepts(2, {kNoHead, 0.0}));
@@ -34,8 +34,8 @@ TEST(CategoryRule, WithoutHeadTheAreaDecides) {
   EXPECT_THROW(rule.accepts(3, {kNoHead, 0.5}), Error);
 }
 
-TEST(CategoryRule, WithHeadBothProbabilityAndAreaMustPass) {
-  CategoryRule rule = CategoryRule::defaults(2, 0.001);
+TEST(CategoryThresholds, WithHeadBothProbabilityAndAreaMustPass) {
+  CategoryThresholds rule = CategoryThresholds::defaults(2, 0.001);
   rule.min_probability[1] = 0.7;
   EXPECT_TRUE(rule.accepts(1, {logit_of(0.75), 0.002}));
   EXPECT_FALSE(rule.accepts(1, {logit_of(0.65), 0.5}));
@@ -45,12 +45,12 @@ TEST(CategoryRule, WithHeadBothProbabilityAndAreaMustPass) {
   EXPECT_NEAR(rule.probability(2.0), 1.0 / (1.0 + std::exp(-1.0)), 1e-12);
 }
 
-TEST(CategoryRule, JsonRoundTripAndClearErrors) {
-  CategoryRule rule = CategoryRule::defaults(3, 0.002);
+TEST(CategoryThresholds, JsonRoundTripAndClearErrors) {
+  CategoryThresholds rule = CategoryThresholds::defaults(3, 0.002);
   rule.temperature = 1.5;
   rule.min_probability = {0.5, 0.3, 0.8};
   rule.calibrated = true;
-  const CategoryRule back = category_rule_from_json(category_rule_to_json(rule), 3, "m.fsm");
+  const CategoryThresholds back = category_rule_from_json(category_rule_to_json(rule), 3, "m.fsm");
   EXPECT_EQ(back.temperature, 1.5);
   EXPECT_EQ(back.min_probability, rule.min_probability);
   EXPECT_EQ(back.min_area, rule.min_area);
@@ -86,7 +86,7 @@ TEST(CategoryCalibration, FindsTheAreaThatSeparatesTruePiecesFromSpecks) {
   }
   CalibrationOptions options;
   options.fit_temperature = false;
-  const CategoryRule rule = calibrate_category_rule(photos, 2, options);
+  const CategoryThresholds rule = calibrate_category_rule(photos, 2, options);
   EXPECT_TRUE(rule.calibrated);
   EXPECT_DOUBLE_EQ(rule.min_area[1], 0.01);
   const CategoryScores scores = score_category_rule(rule, photos);
@@ -106,7 +106,7 @@ TEST(CategoryCalibration, FindsTheHeadProbabilityThatSeparatesClasses) {
   }
   CalibrationOptions options;
   options.fit_temperature = false;
-  const CategoryRule rule = calibrate_category_rule(photos, 2, options);
+  const CategoryThresholds rule = calibrate_category_rule(photos, 2, options);
   // The lowest present photo has p = 0.05 + 0.9 * 24/39 = 0.604, the highest absent 0.581.
   EXPECT_DOUBLE_EQ(rule.min_probability[1], 0.6);
   EXPECT_DOUBLE_EQ(score_category_rule(rule, photos).micro_f1, 1.0);
@@ -126,7 +126,7 @@ TEST(CategoryCalibration, TemperatureRecoversAnOverconfidentHead) {
     p.evidence[1] = {z, 0.05};
     photos.push_back(p);
   }
-  const CategoryRule rule = calibrate_category_rule(photos, 2);
+  const CategoryThresholds rule = calibrate_category_rule(photos, 2);
   EXPECT_GT(rule.temperature, 2.0 / 1.16);
   EXPECT_LT(rule.temperature, 2.0 * 1.16);
 }
@@ -147,7 +147,7 @@ TEST(CategoryCalibration, RareClassesTakeThePooledThresholds) {
   }
   CalibrationOptions options;
   options.fit_temperature = false;
-  const CategoryRule rule = calibrate_category_rule(photos, 4, options);
+  const CategoryThresholds rule = calibrate_category_rule(photos, 4, options);
   EXPECT_DOUBLE_EQ(rule.min_area[1], 0.01);
   EXPECT_EQ(rule.min_area[2], rule.min_area[3]);
   EXPECT_GT(rule.min_area[2], 0.0003);
