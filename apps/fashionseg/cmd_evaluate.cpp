@@ -13,6 +13,7 @@
 #include "fashionseg/evaluation.h"
 #include "fashionseg/files.h"
 #include "fashionseg/image_io.h"
+#include "fashionseg/json_text.h"
 #include "fashionseg/metrics_json.h"
 #include "fashionseg/models.h"
 #include "terminal_progress.h"
@@ -116,7 +117,7 @@ Command add_evaluate_command(CLI::App& root, const GlobalOptions& global) {
             print_table(metrics);
             if (!args->output.empty()) {
               const std::filesystem::path out(args->output);
-              write_file_atomic(out / "metrics.json", metrics.dump(2));
+              write_file_atomic(out / "metrics.json", json_text(metrics, 2));
               write_file_atomic(out / "confusion.csv",
                                 confusion_matrix_csv(result.matrix, loaded.checkpoint.class_names));
               write_png(out / "confusion.png",
