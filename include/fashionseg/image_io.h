@@ -32,6 +32,10 @@ ImageSize read_image_size(const std::filesystem::path& path);
 /// Same, from an encoded buffer; `name` appears in errors.
 ImageSize parse_image_size(std::string_view bytes, const std::string& name);
 
+/// True when an encoded JPEG or PNG lacks its end marker (EOI, IEND): a truncated file whose
+/// header is intact. Decoders fill in the missing rows, so it decodes "fine".
+bool image_looks_truncated(std::string_view bytes);
+
 /// Throws Error(kInput) at `where` when `size` has more than `max_pixels` pixels.
 void check_pixel_limit(ImageSize size, int64_t max_pixels, const Location& where);
 

@@ -196,6 +196,22 @@ ImageSize parse_image_size(std::string_view bytes, const std::string& name) {
                     "photos must be JPEG, PNG, WebP, BMP, TIFF or PNM files");
 }
 
+bool image_looks_truncated(std::string_view bytes) {
+  // Writers may pad after the end marker; a few trailing zero bytes are tolerated.
+  size_t end = bytes.size();
+  while (end > 0 && bytes.size() - end < 64 && bytes[end - 1] == '\0') --end;
+  const std::string_view body = bytes.substr(0, end);
+  if (body.size() >= 3 && static_cast<unsigned char>(body[0]) == 0xFF &&
+      static_cast<unsigned char>(body[1]) == 0xD8) {
+    return body.size() < 4 || body.substr(body.size() - 2) != "\xFF\xD9";
+  }
+  if (body.size() >= 8 && body.substr(0, 4) == "\x89PNG") {
+    return body.size() < 12 ||
+           body.substr(body.size() - 12, 8) != std::string_view("\0\0\0\0IEND", 8);
+  }
+  return false;
+}
+
 void check_pixel_limit(ImageSize size, int64_t max_pixels, const Location& where) {
   const int64_t pixels = int64_t{size.width} * size.height;
   if (pixels > max_pixels) {

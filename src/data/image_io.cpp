@@ -1,5 +1,6 @@
 #include "fashionseg/image_io.h"
 
+#include <spdlog/spdlog.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -27,6 +28,12 @@ cv::Mat decode_image_rgb(std::string_view bytes, const std::string& name, int64_
   }
   if (bgr.empty()) {
     throw_input_error("cannot decode image (corrupt or unsupported format)", {name, 0, ""});
+  }
+  if (image_looks_truncated(bytes)) {
+    spdlog::warn(
+        "{}: the image ends before its end marker (a truncated file?); the missing "
+        "part was decoded as gray",
+        name);
   }
   cv::Mat rgb;
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);

@@ -190,3 +190,20 @@ TEST(ImageHeader, FormatsWithoutAHeaderCheckAreNotDecoded) {
 
 }  // namespace
 }  // namespace fashionseg
+
+namespace fashionseg {
+namespace {
+
+TEST(ImageHeader, ATruncatedJpegOrPngIsRecognised) {
+  const cv::Mat bgr = gradient_rgb(64, 48);
+  for (const char* extension : {".jpg", ".png"}) {
+    const std::string whole = encoded(extension, bgr);
+    EXPECT_FALSE(image_looks_truncated(whole)) << extension;
+    EXPECT_FALSE(image_looks_truncated(whole + std::string(5, '\0'))) << extension;
+    EXPECT_TRUE(image_looks_truncated(whole.substr(0, whole.size() * 2 / 3))) << extension;
+  }
+  EXPECT_FALSE(image_looks_truncated(encoded(".bmp", bgr)));
+}
+
+}  // namespace
+}  // namespace fashionseg
