@@ -26,6 +26,7 @@
 #include "fashionseg/flops.h"
 #include "fashionseg/garment_colors.h"
 #include "fashionseg/image_io.h"
+#include "fashionseg/json_text.h"
 #include "fashionseg/models.h"
 #include "fashionseg/segmenter.h"
 
@@ -211,7 +212,7 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
   }
   std::cout << "  parameters: " << parameters << ", peak memory: " << peak_memory_mib() << " MiB\n";
   if (!a.json.empty()) {
-    write_file_atomic(a.json, report.dump(2) + "\n");
+    write_file_atomic(a.json, json_text(report, 2) + "\n");
     std::cout << "wrote " << a.json << "\n";
   }
 }

@@ -10,6 +10,7 @@
 #include "fashionseg/evaluation.h"
 #include "fashionseg/files.h"
 #include "fashionseg/image_io.h"
+#include "fashionseg/json_text.h"
 #include "fashionseg/metrics_json.h"
 #include "fashionseg/segmenter.h"
 #include "terminal_progress.h"
@@ -95,7 +96,7 @@ void run_evaluate(const EvaluateArguments& a) {
   print_table(metrics);
   if (!a.output.empty()) {
     const std::filesystem::path out(a.output);
-    write_file_atomic(out / "metrics.json", metrics.dump(2));
+    write_file_atomic(out / "metrics.json", json_text(metrics, 2));
     write_file_atomic(out / "confusion.csv", confusion_matrix_csv(result.matrix, names));
     write_png(out / "confusion.png", draw_confusion_heatmap(result.matrix, names));
     std::cout << "\nwrote " << (out / "metrics.json").string() << ", confusion.csv, "

@@ -14,6 +14,7 @@
 #include "fashionseg/files.h"
 #include "fashionseg/garment_colors.h"
 #include "fashionseg/image_io.h"
+#include "fashionseg/json_text.h"
 #include "fashionseg/npy.h"
 #include "fashionseg/parallel.h"
 #include "fashionseg/photo_inputs.h"
@@ -37,6 +38,7 @@ struct PredictArguments {
   double min_area = 0.001;
   double opacity = 0.55;
   int batch_size = 4;
+  int64_t max_pixels = kDefaultMaxPixels;
   bool recursive = false, flip = false, quiet = false, no_colors = false;
   bool mask = false, color = false, overlay = false, json = false, cutouts = false;
   bool csv = false, coco = false, logits = false, all = false;
@@ -112,7 +114,7 @@ nlohmann::json write_photo_outputs(const PredictArguments& a, const Segmenter& s
                            {"architecture", segmenter.architecture()},
                            {"categories", categories_json(result.categories)},
                            {"outputs", files}};
-  if (a.json) write_file_atomic(out / (stem + ".json"), record.dump(2));
+  if (a.json) write_file_atomic(out / (stem + ".json"), json_text(record, 2));
   return record;
 }
 
@@ -150,7 +152,7 @@ void run_predict(PredictArguments a, const GlobalOptions& global) {
     std::vector<std::string> errors(count);
     parallel_for(count, global.threads, [&](size_t k) {
       try {
-        images[k] = read_image_rgb(photos[first + k]);
+        images[k] = read_image_rgb(photos[first + k], a.max_pixels);
       } catch (const Error& e) {
         errors[k] = e.what();
       }
@@ -209,7 +211,7 @@ void run_predict(PredictArguments a, const GlobalOptions& global) {
     for (const auto& entries : coco) {
       if (entries.is_array()) all.insert(all.end(), entries.begin(), entries.end());
     }
-    write_file_atomic(out / "coco_results.json", all.dump());
+    write_file_atomic(out / "coco_results.json", json_text(all));
   }
   const size_t done = photos.size() - failures.size();
   std::cout << "segmented " << done << " of " << photos.size() << " photos; results in "
@@ -235,6 +237,10 @@ Command add_predict_command(CLI::App& root, const GlobalOptions& global) {
   app->add_option("--shard", a->shard, "Process shard i of n (i/n), e.g. 0/4");
   app->add_option("--batch-size", a->batch_size, "Photos per forward pass")
       ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app->add_option("--max-pixels", a->max_pixels,
+                  "Largest photo (width x height); larger ones are reported and skipped")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 34))
       ->capture_default_str();
   app->add_flag("--flip", a->flip, "Flip test-time augmentation");
   app->add_option("--scales", a->scales, "Multi-scale test-time augmentation, e.g. 0.75,1,1.25")

@@ -18,6 +18,7 @@ struct PrepareArguments {
   bool parts_ignore = false, overwrite = false, no_size_check = false;
   double val_fraction = 0.1;
   uint64_t seed = 0;
+  int64_t max_pixels = kDefaultMaxPixels;
 };
 
 std::unique_ptr<DatasetSource> open_source(const PrepareArguments& args) {
@@ -33,18 +34,20 @@ std::unique_ptr<DatasetSource> open_source(const PrepareArguments& args) {
     if (!args.images.empty()) paths.images = args.images;
     ImaterialistOptions options;
     options.check_image_sizes = !args.no_size_check;
+    options.max_pixels = args.max_pixels;
     return open_imaterialist(paths, options);
   }
   if (!args.coco.empty()) {
     if (args.images.empty()) throw_config_error("--coco needs --images DIR (the photos)");
     CocoOptions options;
     options.check_image_sizes = !args.no_size_check;
+    options.max_pixels = args.max_pixels;
     return open_coco(args.coco, args.images, options);
   }
   if (args.images.empty() || args.classes.empty()) {
     throw_config_error("--masks needs --images DIR and --classes FILE");
   }
-  return open_mask_folders(args.images, args.masks, args.classes);
+  return open_mask_folders(args.images, args.masks, args.classes, args.max_pixels);
 }
 
 void run_prepare(const PrepareArguments& args, const GlobalOptions& global) {
@@ -107,6 +110,11 @@ Command add_prepare_command(CLI::App& root, const GlobalOptions& global) {
       ->check(CLI::Range(0.0, 1.0));
   app->add_option("--seed", args->seed, "Seed of the split and subsets")->capture_default_str();
   app->add_flag("--overwrite", args->overwrite, "Delete existing masks instead of resuming");
+  app->add_option("--max-pixels", args->max_pixels,
+                  "Largest photo (width x height); larger ones are refused before their mask "
+                  "is made")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 34))
+      ->capture_default_str();
   app->add_flag("--no-size-check", args->no_size_check,
                 "Do not compare declared sizes with the image headers");
   return {app, [args, &global] { run_prepare(*args, global); }};

@@ -100,7 +100,17 @@ Command add_serve_command(CLI::App& root, const GlobalOptions& global) {
   app->add_option("--io-timeout", s.io_timeout_s, "Socket read/write timeout, seconds")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
-  app->add_option("--http-threads", s.http_threads, "Connections served at once")
+  app->add_option("--header-timeout", s.header_timeout_s,
+                  "Seconds a connection may take to send a request's headers (also the "
+                  "keep-alive idle time); waiting connections hold no HTTP thread")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  app->add_option("--max-connections", s.max_connections,
+                  "Open connections at once; more are answered 503 and closed")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app->add_option("--http-threads", s.http_threads,
+                  "Requests handled at once (from the arrival of their headers)")
       ->check(CLI::Range(2, 1024))
       ->capture_default_str();
   app->add_option("--max-body-mb", a->max_body_mb, "Largest request body (413 above)")

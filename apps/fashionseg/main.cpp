@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
 
 #include "commands.h"
@@ -47,7 +48,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints the message; its own exit codes (105, 106, ...) are outside the documented
+    // 0-4, so a usage error is a configuration error (2). --help and --version exit 0.
+    const int code = app.exit(e);
+    return code == 0 ? 0 : fashionseg::Error(fashionseg::ErrorKind::kConfig, "").exit_code();
   }
 
   spdlog::set_level(spdlog::level::from_str(global.log_level));
@@ -60,6 +64,10 @@ int main(int argc, char** argv) {
   } catch (const fashionseg::Error& e) {
     std::cerr << "fashionseg: error: " << e.what() << "\n";
     return e.exit_code();
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A folder that cannot be made or a path that is a file (-o into /proc, onto a file).
+    std::cerr << "fashionseg: error: " << e.what() << "\n";
+    return fashionseg::Error(fashionseg::ErrorKind::kIo, "").exit_code();
   } catch (const std::exception& e) {
     std::cerr << "fashionseg: internal error: " << e.what() << "\n";
     return 1;

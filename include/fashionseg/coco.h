@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "fashionseg/annotations.h"
+#include "fashionseg/image_io.h"
 
 namespace fashionseg {
 
@@ -17,6 +18,8 @@ struct CocoOptions {
   bool check_image_sizes = true;
   /// Keep photos that have no annotation (all background). COCO lists them in "images".
   bool keep_unannotated = true;
+  /// Photos declared larger than this are refused before any polygon is rasterised.
+  int64_t max_pixels = kDefaultMaxPixels;
 };
 
 /// Reads a COCO JSON file (whole file: COCO JSON has no streaming structure). Photos are

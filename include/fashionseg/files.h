@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "fashionseg/error.h"
+
 namespace fashionseg {
 
 /// Writes `bytes` to `path` atomically: a temp file in the same directory, fsync'd, then
@@ -26,5 +28,10 @@ bool is_atomic_temp_name(const std::string& filename);
 
 /// Removes leftover temp files of write_file_atomic in `dir` (not recursive); returns count.
 size_t remove_atomic_temps(const std::filesystem::path& dir);
+
+/// Checks a photo name read from an annotation file (an ImageId, a COCO file_name): it must
+/// name a file inside the photo folder, so it is relative, has no ".." part and no NUL, and
+/// each part fits a file name (255 bytes). Throws Error(kInput) at `where` naming the problem.
+void check_photo_name(const std::string& name, const Location& where);
 
 }  // namespace fashionseg

@@ -4,10 +4,13 @@
 
 #include <opencv2/core.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "fashionseg/error.h"
 
 namespace fashionseg {
 
@@ -17,24 +20,40 @@ struct ImageSize {
   int height = 0;
 };
 
-/// Reads the size of a JPEG or PNG from its first bytes (stored orientation, before EXIF
-/// rotation). Throws Error(kInput) for other or truncated formats, Error(kNotFound) when
-/// the file is missing.
+/// The largest image (width x height) decoded unless a caller allows more: 100 megapixels,
+/// about 300 MB as RGB (the serve, prepare and predict commands take --max-pixels).
+constexpr int64_t kDefaultMaxPixels = 100'000'000;
+
+/// Reads the size of a JPEG, PNG, WebP, BMP, TIFF or PNM image from its header (stored
+/// orientation, before EXIF rotation). These are the only formats decoded: Error(kInput) for
+/// others or truncated headers, Error(kNotFound) when the file is missing.
 ImageSize read_image_size(const std::filesystem::path& path);
 
 /// Same, from an encoded buffer; `name` appears in errors.
 ImageSize parse_image_size(std::string_view bytes, const std::string& name);
 
-/// Decodes a photo to 8-bit RGB (CV_8UC3), EXIF orientation applied. Throws Error(kInput)
-/// naming `name` when the bytes are not a decodable image.
-cv::Mat decode_image_rgb(std::string_view bytes, const std::string& name);
+/// True when an encoded JPEG or PNG lacks its end marker (EOI, IEND): a truncated file whose
+/// header is intact. Decoders fill in the missing rows, so it decodes "fine".
+bool image_looks_truncated(std::string_view bytes);
 
-/// Reads a photo file to 8-bit RGB. Throws Error(kNotFound) / Error(kInput).
-cv::Mat read_image_rgb(const std::filesystem::path& path);
+/// Throws Error(kInput) at `where` when `size` has more than `max_pixels` pixels.
+void check_pixel_limit(ImageSize size, int64_t max_pixels, const Location& where);
+
+/// Decodes a photo to 8-bit RGB (CV_8UC3), EXIF orientation applied. Its header is read
+/// first: an image of more than `max_pixels`, or of a format parse_image_size does not know,
+/// is refused before anything is allocated. Throws Error(kInput) naming `name` when the bytes
+/// are not a decodable image.
+cv::Mat decode_image_rgb(std::string_view bytes, const std::string& name,
+                         int64_t max_pixels = kDefaultMaxPixels);
+
+/// Reads a photo file to 8-bit RGB (as decode_image_rgb). Throws Error(kNotFound) /
+/// Error(kInput).
+cv::Mat read_image_rgb(const std::filesystem::path& path, int64_t max_pixels = kDefaultMaxPixels);
 
 /// Reads a label mask: a PNG with one 8-bit channel (CV_8UC1), values untouched.
-/// Throws Error(kInput) if it is not a single-channel 8-bit image.
-cv::Mat read_label_mask(const std::filesystem::path& path);
+/// Throws Error(kInput) if it is not a single-channel 8-bit image or has more than
+/// `max_pixels` pixels.
+cv::Mat read_label_mask(const std::filesystem::path& path, int64_t max_pixels = kDefaultMaxPixels);
 
 /// Encodes an image as PNG (lossless). RGB input (CV_8UC3) is stored as RGB.
 std::vector<unsigned char> encode_png(const cv::Mat& image, bool input_is_rgb = true);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fashionseg/annotations.h"
+#include "fashionseg/image_io.h"
 
 namespace fashionseg {
 
@@ -43,6 +44,9 @@ struct ImaterialistOptions {
   /// Also list photos of the image folder that have no row in train.csv, as all-background
   /// photos (sorted by name, after the listed ones).
   bool include_unlisted_images = true;
+  /// Photos larger than this (declared Height x Width, or the file's header for photos
+  /// without rows) are refused before their mask is allocated.
+  int64_t max_pixels = kDefaultMaxPixels;
 };
 
 /// Opens an iMaterialist dataset: reads the taxonomy, detects the edition from the CSV header

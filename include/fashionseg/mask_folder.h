@@ -12,6 +12,8 @@
 
 #include "fashionseg/annotations.h"
 
+#include "fashionseg/image_io.h"
+
 namespace fashionseg {
 
 /// Reads a class list file (one name per line, value = line - 1). Throws Error(kInput) naming
@@ -20,9 +22,11 @@ std::vector<std::string> read_class_list(const std::filesystem::path& path);
 
 /// Opens image + mask folders. Every photo (.jpg/.jpeg/.png) needs a mask <stem>.png; a
 /// missing mask is an Error(kNotFound) naming the photo. load() reads the mask, checks it is
-/// 8-bit single-channel, of the photo's size and holds only values < class count or 255.
+/// 8-bit single-channel, of the photo's size and holds only values < class count or 255;
+/// a photo or mask of more than `max_pixels` is refused from its header.
 std::unique_ptr<DatasetSource> open_mask_folders(const std::filesystem::path& image_dir,
                                                  const std::filesystem::path& mask_dir,
-                                                 const std::filesystem::path& class_list);
+                                                 const std::filesystem::path& class_list,
+                                                 int64_t max_pixels = kDefaultMaxPixels);
 
 }  // namespace fashionseg

@@ -26,7 +26,11 @@ struct ServeOptions {
   int queue_capacity = 8;         ///< requests waiting for a worker; more get 503 + Retry-After
   double queue_timeout_s = 30.0;  ///< a request that waits longer for a worker gets 503
   int io_timeout_s = 10;          ///< socket read/write timeout per request
-  int http_threads = 16;          ///< connections served at once (waiting ones queue in the kernel)
+  int http_threads = 16;          ///< requests handled at once, from receipt of their headers
+  size_t max_header_bytes = 32 * 1024;  ///< larger request line + headers get 431
+  double header_timeout_s = 5.0;  ///< a request's headers (or an idle connection's next request)
+                                  ///< must arrive within this; waiting costs no thread
+  int max_connections = 512;      ///< open connections; more get 503 at once
   bool flip = false;              ///< default for ?flip
   double min_area = 0.001;        ///< default for ?min_area (share of the photo)
 };

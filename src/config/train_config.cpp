@@ -94,6 +94,7 @@ class Reader {
   Reader(const YAML::Node& root, std::string source) : root_(root), source_(std::move(source)) {
     if (root_.IsNull()) return;
     if (!root_.IsMap()) fail(root_, "", "the configuration must be a mapping of sections");
+    refuse_duplicate_keys(root_, "");
   }
 
   void section(const char* name, const std::function<void()>& body) {
@@ -143,6 +144,18 @@ class Reader {
   }
 
  private:
+  /// yaml-cpp keeps both entries of a repeated key and reads the first: say so instead.
+  void refuse_duplicate_keys(const YAML::Node& node, const std::string& path) const {
+    if (!node.IsMap()) return;
+    std::set<std::string> seen;
+    for (const auto& entry : node) {
+      const std::string key = entry.first.Scalar();
+      const std::string dotted = path.empty() ? key : path + "." + key;
+      if (!seen.insert(key).second) fail(entry.first, dotted, "the key is given twice");
+      refuse_duplicate_keys(entry.second, dotted);
+    }
+  }
+
   static std::string join(const std::set<std::string>& names) {
     std::string text;
     for (const auto& n : names) text += (text.empty() ? "" : ", ") + n;
@@ -195,7 +208,12 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
   if (dot == std::string::npos || path.find('.', dot + 1) != std::string::npos) {
     throw_config_error("override '" + assignment + "': the key must be section.key");
   }
-  if (!root.IsMap()) root = YAML::Node(YAML::NodeType::Map);
+  // An empty file becomes a mapping; anything else that is not one stays and is refused.
+  if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (!root.IsMap()) {
+    throw_config_error("override '" + assignment +
+                       "': the configuration must be a mapping of sections");
+  }
   YAML::Node section = root[path.substr(0, dot)];
   try {
     section[path.substr(dot + 1)] = YAML::Load(assignment.substr(equals + 1));
@@ -265,9 +283,12 @@ void validate_train_config(const TrainConfig& c) {
           "need 0 < scale_min <= scale_max");
   require(c.data.flip >= 0 && c.data.flip <= 1, "data.flip", "must be a probability");
   require(c.data.hue >= 0 && c.data.hue <= 0.5, "data.hue", "must be in [0, 0.5]");
-  require(c.data.batch_size >= 1, "data.batch_size", "must be >= 1");
-  require(c.data.workers >= 1, "data.workers", "must be >= 1");
-  require(c.data.prefetch >= 1, "data.prefetch", "must be >= 1");
+  require(c.data.crop_width <= 16384 && c.data.crop_height <= 16384, "data.crop_width",
+          "crop sizes must be <= 16384");
+  require(c.data.batch_size >= 1 && c.data.batch_size <= 65536, "data.batch_size",
+          "must be in [1, 65536]");
+  require(c.data.workers >= 1 && c.data.workers <= 1024, "data.workers", "must be in [1, 1024]");
+  require(c.data.prefetch >= 1 && c.data.prefetch <= 1024, "data.prefetch", "must be in [1, 1024]");
   require(c.data.oversample >= 0 && c.data.oversample <= 1, "data.oversample", "must be in [0, 1]");
   require_choice(c.loss.class_weights, "loss.class_weights",
                  {"none", "inverse", "median", "enet", "original"});
@@ -288,6 +309,8 @@ void validate_train_config(const TrainConfig& c) {
           "must be cpu, cuda or cuda:N");
   require(!c.train.amp, "train.amp", "mixed precision needs CUDA, which this build lacks");
   require(!c.train.output.empty(), "train.output", "must name a directory");
+  require(!c.data.root.empty(), "data.root",
+          "must name the prepared dataset (a 'data' section with 'root', or --data DIR)");
 }
 
 }  // namespace fashionseg

@@ -102,4 +102,26 @@ size_t remove_atomic_temps(const fs::path& dir) {
   return removed;
 }
 
+void check_photo_name(const std::string& name, const Location& where) {
+  if (name.find('\0') != std::string::npos)
+    throw_input_error("the photo name holds a NUL byte", where);
+  const fs::path path(name);
+  if (path.is_absolute() || name.front() == '/') {
+    throw_input_error("the photo name '" + name + "' is an absolute path", where,
+                      "photo names are relative to the image folder");
+  }
+  for (const fs::path& part : path) {
+    if (part == "..") {
+      throw_input_error("the photo name '" + name + "' leads out of the image folder (..)", where,
+                        "photo names are relative to the image folder");
+    }
+    if (part.native().size() > 255) {
+      throw_input_error("the photo name '" + name.substr(0, 60) + "...' has a part of " +
+                            std::to_string(part.native().size()) +
+                            " bytes, longer than a file name can be (255)",
+                        where);
+    }
+  }
+}
+
 }  // namespace fashionseg

@@ -1,4 +1,5 @@
 #include "fashionseg/class_stats.h"
+#include "fashionseg/json_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -98,7 +99,7 @@ void write_class_statistics(const std::filesystem::path& path, const ClassStatis
                          {"mean_complement", stats.mean_complement[c]}}}});
   }
   json["classes"] = classes;
-  write_file_atomic(path, json.dump(2) + "\n");
+  write_file_atomic(path, json_text(json, 2) + "\n");
 }
 
 ClassStatistics read_class_statistics(const std::filesystem::path& path) {

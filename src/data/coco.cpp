@@ -2,12 +2,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <climits>
+#include <cstdint>
 #include <map>
 #include <set>
 
 #include "fashionseg/coco_mask.h"
 #include "fashionseg/files.h"
 #include "fashionseg/image_io.h"
+#include "fashionseg/json_text.h"
 
 namespace fashionseg {
 namespace fs = std::filesystem;
@@ -22,11 +25,12 @@ struct CocoImage {
   std::vector<size_t> annotations;  // indices into the annotation list
 };
 
-int64_t required_integer(const json& object, const char* key, const Location& where) {
+int64_t required_integer(const json& object, const char* key, const Location& where,
+                         int64_t min = INT64_MIN, int64_t max = INT64_MAX) {
   if (!object.is_object() || !object.contains(key) || !object[key].is_number_integer()) {
     throw_input_error(std::string("needs an integer '") + key + "'", where);
   }
-  return object[key].get<int64_t>();
+  return json_integer(object[key], min, max, key, where);
 }
 
 class CocoSource final : public DatasetSource {
@@ -51,8 +55,8 @@ class CocoSource final : public DatasetSource {
       const Location where{file_, 0, "images[" + std::to_string(i) + "]"};
       CocoImage image;
       image.id = required_integer(entry, "id", where);
-      image.width = int(required_integer(entry, "width", where));
-      image.height = int(required_integer(entry, "height", where));
+      image.width = int(required_integer(entry, "width", where, 1, INT32_MAX));
+      image.height = int(required_integer(entry, "height", where, 1, INT32_MAX));
       if (!entry.contains("file_name") || !entry["file_name"].is_string()) {
         throw_input_error("needs a string 'file_name'", where);
       }
@@ -69,7 +73,8 @@ class CocoSource final : public DatasetSource {
       const json& entry = annotations[a];
       const Location where{file_, 0, "annotations[" + std::to_string(a) + "]"};
       const int64_t image_id = required_integer(entry, "image_id", where);
-      const int64_t category_id = required_integer(entry, "category_id", where);
+      const int64_t category_id =
+          required_integer(entry, "category_id", where, INT32_MIN, INT32_MAX);
       auto found = image_index.find(image_id);
       if (found == image_index.end()) {
         throw_input_error("image_id " + std::to_string(image_id) + " is not in 'images'", where);
@@ -110,7 +115,11 @@ class CocoSource final : public DatasetSource {
     photo.image_id = image.file_name;
     photo.width = image.width;
     photo.height = image.height;
+    check_photo_name(image.file_name, Location{file_, 0, "image " + image.file_name});
     photo.image_path = image_dir_ / image.file_name;
+    // Before any polygon is rasterised at the declared size.
+    check_pixel_limit({image.width, image.height}, options_.max_pixels,
+                      Location{file_, 0, "image " + image.file_name});
     for (size_t a : image.annotations) {
       photo.instances.push_back(read_instance(root_["annotations"][a], a, image));
     }
@@ -137,7 +146,7 @@ class CocoSource final : public DatasetSource {
       const json& entry = root_["categories"][i];
       const Location where{file_, 0, "categories[" + std::to_string(i) + "]"};
       Category category;
-      category.id = int(required_integer(entry, "id", where));
+      category.id = int(required_integer(entry, "id", where, INT32_MIN, INT32_MAX));
       if (!entry.contains("name") || !entry["name"].is_string())
         throw_input_error("needs a 'name'", where);
       category.name = entry["name"].get<std::string>();
@@ -152,7 +161,7 @@ class CocoSource final : public DatasetSource {
         const json& entry = root_["attributes"][i];
         const Location where{file_, 0, "attributes[" + std::to_string(i) + "]"};
         Attribute attribute;
-        attribute.id = int(required_integer(entry, "id", where));
+        attribute.id = int(required_integer(entry, "id", where, INT32_MIN, INT32_MAX));
         if (entry.contains("name") && entry["name"].is_string())
           attribute.name = entry["name"].get<std::string>();
         if (entry.contains("supercategory") && entry["supercategory"].is_string()) {
@@ -177,7 +186,7 @@ class CocoSource final : public DatasetSource {
       for (const json& id : entry["attribute_ids"]) {
         if (!id.is_number_integer())
           throw_input_error("'attribute_ids' holds a non-integer", where);
-        const int attribute = id.get<int>();
+        const int attribute = int(json_integer(id, INT32_MIN, INT32_MAX, "attribute_ids", where));
         if (!taxonomy_.attributes.empty() && !taxonomy_.find_attribute(attribute)) {
           throw_input_error("unknown attribute id " + std::to_string(attribute), where);
         }
@@ -185,7 +194,7 @@ class CocoSource final : public DatasetSource {
       }
     }
     if (entry.contains("iscrowd") && entry["iscrowd"].is_number_integer()) {
-      instance.crowd = entry["iscrowd"].get<int>() != 0;
+      instance.crowd = json_integer(entry["iscrowd"], 0, 1, "iscrowd", where) != 0;
     }
     const json& segmentation = entry["segmentation"];
     if (segmentation.is_array()) {
@@ -207,7 +216,8 @@ class CocoSource final : public DatasetSource {
           !size[1].is_number_integer()) {
         throw_input_error("RLE 'size' is not [height, width]", where);
       }
-      const int height = size[0].get<int>(), width = size[1].get<int>();
+      const int height = int(json_integer(size[0], 1, INT32_MAX, "size", where));
+      const int width = int(json_integer(size[1], 1, INT32_MAX, "size", where));
       if (height != image.height || width != image.width) {
         throw_input_error("RLE size [" + std::to_string(height) + ", " + std::to_string(width) +
                               "] differs from the image's [" + std::to_string(image.height) + ", " +
@@ -220,10 +230,10 @@ class CocoSource final : public DatasetSource {
         counts = coco_counts_from_string(raw.get<std::string>(), where);
       } else if (raw.is_array()) {
         for (const json& value : raw) {
-          if (!value.is_number_integer() || value.get<int64_t>() < 0) {
+          if (!value.is_number_integer()) {
             throw_input_error("RLE 'counts' holds a value that is not a count", where);
           }
-          counts.push_back(value.get<uint32_t>());
+          counts.push_back(uint32_t(json_integer(value, 0, UINT32_MAX, "counts", where)));
         }
       } else {
         throw_input_error("RLE 'counts' is neither a string nor a list", where);

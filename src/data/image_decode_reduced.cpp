@@ -139,6 +139,7 @@ cv::Mat decode_image_rgb_reduced(std::string_view bytes, const std::string& name
       throw_config_error("decode reduction must be 1, 2, 4 or 8, got " + std::to_string(reduction));
   }
   if (!is_jpeg(bytes)) return decode_image_rgb(bytes, name);
+  check_pixel_limit(parse_image_size(bytes, name), kDefaultMaxPixels, {name, 0, ""});
   // libjpeg straight to RGB: OpenCV would decode to RGB, swap to BGR in a scalar loop, and
   // the caller would swap back; together that doubled the cost of a reduced decode.
   cv::Mat rgb;

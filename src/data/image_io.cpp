@@ -1,5 +1,6 @@
 #include "fashionseg/image_io.h"
 
+#include <spdlog/spdlog.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -7,64 +8,16 @@
 #include "fashionseg/files.h"
 
 namespace fashionseg {
-namespace {
-
-uint32_t big_endian32(const unsigned char* p) {
-  return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]);
-}
-uint16_t big_endian16(const unsigned char* p) { return uint16_t((p[0] << 8) | p[1]); }
-
-ImageSize parse_png_size(const unsigned char* p, size_t n, const std::string& name) {
-  if (n < 24) throw_input_error("truncated PNG header", {name, 0, ""});
-  return {static_cast<int>(big_endian32(p + 16)), static_cast<int>(big_endian32(p + 20))};
-}
-
-ImageSize parse_jpeg_size(const unsigned char* p, size_t n, const std::string& name) {
-  size_t i = 2;
-  while (i + 4 <= n) {
-    if (p[i] != 0xFF) throw_input_error("corrupt JPEG: marker expected", {name, 0, ""});
-    const unsigned char marker = p[i + 1];
-    if (marker == 0xFF) {  // fill byte
-      ++i;
-      continue;
-    }
-    if (marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
-      i += 2;
-      continue;
-    }
-    const uint16_t length = big_endian16(p + i + 2);
-    // SOF0..SOF15 carry the frame size, except DHT (C4), JPG (C8) and DAC (CC).
-    const bool is_sof =
-        marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-    if (is_sof) {
-      if (i + 9 > n) break;
-      return {static_cast<int>(big_endian16(p + i + 7)), static_cast<int>(big_endian16(p + i + 5))};
-    }
-    if (length < 2) throw_input_error("corrupt JPEG: bad segment length", {name, 0, ""});
-    i += 2 + length;
-  }
-  throw_input_error("truncated JPEG: no frame header found", {name, 0, ""});
-}
-
-}  // namespace
-
-ImageSize parse_image_size(std::string_view bytes, const std::string& name) {
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  const size_t n = bytes.size();
-  static const unsigned char kPng[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
-  if (n >= 8 && std::equal(kPng, kPng + 8, p)) return parse_png_size(p, n, name);
-  if (n >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF) return parse_jpeg_size(p, n, name);
-  throw_input_error("not a JPEG or PNG image", {name, 0, ""}, "photos must be JPEG or PNG files");
-}
-
 ImageSize read_image_size(const std::filesystem::path& path) {
   // A JPEG's frame header can follow a large EXIF block, so read the whole file; photos are
   // small next to the decode that follows anyway.
   return parse_image_size(read_file(path), path.string());
 }
 
-cv::Mat decode_image_rgb(std::string_view bytes, const std::string& name) {
+cv::Mat decode_image_rgb(std::string_view bytes, const std::string& name, int64_t max_pixels) {
   if (bytes.empty()) throw_input_error("empty image", {name, 0, ""});
+  // Before the decoder allocates anything (and only formats whose header is understood).
+  check_pixel_limit(parse_image_size(bytes, name), max_pixels, {name, 0, ""});
   const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
   cv::Mat bgr;
   try {
@@ -76,17 +29,24 @@ cv::Mat decode_image_rgb(std::string_view bytes, const std::string& name) {
   if (bgr.empty()) {
     throw_input_error("cannot decode image (corrupt or unsupported format)", {name, 0, ""});
   }
+  if (image_looks_truncated(bytes)) {
+    spdlog::warn(
+        "{}: the image ends before its end marker (a truncated file?); the missing "
+        "part was decoded as gray",
+        name);
+  }
   cv::Mat rgb;
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
   return rgb;
 }
 
-cv::Mat read_image_rgb(const std::filesystem::path& path) {
-  return decode_image_rgb(read_file(path), path.string());
+cv::Mat read_image_rgb(const std::filesystem::path& path, int64_t max_pixels) {
+  return decode_image_rgb(read_file(path), path.string(), max_pixels);
 }
 
-cv::Mat read_label_mask(const std::filesystem::path& path) {
+cv::Mat read_label_mask(const std::filesystem::path& path, int64_t max_pixels) {
   const std::string bytes = read_file(path);
+  check_pixel_limit(parse_image_size(bytes, path.string()), max_pixels, {path.string(), 0, ""});
   const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
   cv::Mat mask;
   try {

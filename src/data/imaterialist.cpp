@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <climits>
 #include <set>
 #include <unordered_map>
 
 #include "fashionseg/csv.h"
 #include "fashionseg/files.h"
 #include "fashionseg/image_io.h"
+#include "fashionseg/json_text.h"
 
 namespace fashionseg {
 namespace fs = std::filesystem;
@@ -38,7 +40,7 @@ std::vector<Item> read_entries(const nlohmann::json& json, const char* key,
       throw_input_error("needs an integer 'id' and a string 'name'", where);
     }
     Item item;
-    item.id = entry["id"].get<int>();
+    item.id = static_cast<int>(json_integer(entry["id"], 0, INT32_MAX, "id", where));
     item.name = entry["name"].get<std::string>();
     if (entry.contains("supercategory") && entry["supercategory"].is_string()) {
       item.supercategory = entry["supercategory"].get<std::string>();
@@ -111,6 +113,7 @@ class ImaterialistSource final : public DatasetSource {
         throw_input_error("Width '" + fields[width_column_] + "' is not a positive integer", where);
       }
       if (result.instances.empty()) {
+        check_pixel_limit({width, height}, options_.max_pixels, where);
         result.height = height;
         result.width = width;
       } else if (height != result.height || width != result.width) {
@@ -130,6 +133,7 @@ class ImaterialistSource final : public DatasetSource {
     if (photo.rows.empty()) {
       // A photo without rows: all background, its size from the file.
       const ImageSize size = read_image_size(result.image_path);
+      check_pixel_limit(size, options_.max_pixels, {result.image_path.string(), 0, item});
       result.width = size.width;
       result.height = size.height;
     } else if (options_.check_image_sizes) {
@@ -170,6 +174,13 @@ class ImaterialistSource final : public DatasetSource {
       edition_ = ImaterialistEdition::k2019;
     } else {
       throw_input_error("unknown train.csv header '" + record + "'", where,
+                        "expected ImageId,EncodedPixels,Height,Width,ClassId[,AttributesIds]");
+    }
+    // The rows are indexed by their first field before they are parsed.
+    if (column["ImageId"] != 0) {
+      throw_input_error("ImageId is column " + std::to_string(column["ImageId"] + 1) +
+                            " of the header '" + record + "'; it must be the first",
+                        where,
                         "expected ImageId,EncodedPixels,Height,Width,ClassId[,AttributesIds]");
     }
     column_count_ = fields.size();
@@ -266,6 +277,9 @@ class ImaterialistSource final : public DatasetSource {
   }
 
   fs::path find_image(const PhotoRows& photo) const {
+    check_photo_name(photo.image_id,
+                     Location{csv_name_, photo.rows.empty() ? 0 : photo.rows.front().line,
+                              "ImageId " + photo.image_id});
     fs::path path = paths_.images / photo.image_id;
     if (fs::is_regular_file(path)) return path;
     // 2020 ImageIds carry no extension.

@@ -20,8 +20,9 @@ bool is_photo(const fs::path& path) {
 
 class MaskFolderSource final : public DatasetSource {
  public:
-  MaskFolderSource(fs::path image_dir, fs::path mask_dir, const fs::path& class_list)
-      : image_dir_(std::move(image_dir)), mask_dir_(std::move(mask_dir)) {
+  MaskFolderSource(fs::path image_dir, fs::path mask_dir, const fs::path& class_list,
+                   int64_t max_pixels)
+      : image_dir_(std::move(image_dir)), mask_dir_(std::move(mask_dir)), max_pixels_(max_pixels) {
     class_names_ = read_class_list(class_list);
     for (size_t k = 0; k < class_names_.size(); ++k) {
       taxonomy_.categories.push_back(Category{int(k), class_names_[k], ""});
@@ -64,8 +65,9 @@ class MaskFolderSource final : public DatasetSource {
     photo.image_path = photos_.at(i);
     const fs::path mask_path = mask_dir_ / (photos_[i].stem().string() + ".png");
     const Location where{mask_path.string(), 0, "image " + photo.image_id};
-    cv::Mat mask = read_label_mask(mask_path);
     const ImageSize size = read_image_size(photo.image_path);
+    check_pixel_limit(size, max_pixels_, {photo.image_path.string(), 0, ""});
+    cv::Mat mask = read_label_mask(mask_path, max_pixels_);
     if (mask.cols != size.width || mask.rows != size.height) {
       throw_input_error("mask is " + std::to_string(mask.cols) + "x" + std::to_string(mask.rows) +
                             " but the photo is " + std::to_string(size.width) + "x" +
@@ -89,6 +91,7 @@ class MaskFolderSource final : public DatasetSource {
 
  private:
   fs::path image_dir_, mask_dir_;
+  int64_t max_pixels_;
   std::vector<std::string> class_names_;
   Taxonomy taxonomy_;
   std::vector<std::string> ids_;
@@ -123,8 +126,8 @@ std::vector<std::string> read_class_list(const fs::path& path) {
 
 std::unique_ptr<DatasetSource> open_mask_folders(const fs::path& image_dir,
                                                  const fs::path& mask_dir,
-                                                 const fs::path& class_list) {
-  return std::make_unique<MaskFolderSource>(image_dir, mask_dir, class_list);
+                                                 const fs::path& class_list, int64_t max_pixels) {
+  return std::make_unique<MaskFolderSource>(image_dir, mask_dir, class_list, max_pixels);
 }
 
 }  // namespace fashionseg

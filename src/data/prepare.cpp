@@ -1,4 +1,5 @@
 #include "fashionseg/prepare.h"
+#include "fashionseg/json_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -178,7 +179,7 @@ PrepareSummary prepare_dataset(const DatasetSource& source, const LabelSpace& la
                 Location{masks_dir.string(), 0, ""});
   remove_atomic_temps(out);
   remove_atomic_temps(masks_dir);
-  write_file_atomic(manifest_path, manifest.dump(2) + "\n");
+  write_file_atomic(manifest_path, json_text(manifest, 2) + "\n");
 
   const size_t count = source.photo_count();
   {
@@ -275,7 +276,7 @@ PrepareSummary prepare_dataset(const DatasetSource& source, const LabelSpace& la
                                  {"classes", labels.class_names()},
                                  {"ignore_value", int(kIgnoreValue)},
                                  {"overlap", overlap_policy_name(options.overlap)}};
-  write_file_atomic(out / "classes.json", classes_json.dump(2) + "\n");
+  write_file_atomic(out / "classes.json", json_text(classes_json, 2) + "\n");
   write_class_statistics(out / "stats.json",
                          compute_class_statistics(labels.name(), labels.class_names(), histograms));
   // Last: a complete index.csv means a complete prepared folder.

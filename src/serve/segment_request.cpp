@@ -88,29 +88,13 @@ std::string_view request_image(bool is_form, const FormFields& fields, std::stri
 }
 
 cv::Mat decode_request_image(std::string_view bytes, int64_t max_pixels) {
-  auto check = [&](int64_t width, int64_t height) {
-    if (width * height > max_pixels) {
-      bad_request("the image is " + std::to_string(width) + "x" + std::to_string(height) + " = " +
-                  std::to_string(width * height) + " pixels, more than the limit of " +
-                  std::to_string(max_pixels));
-    }
-  };
   try {
-    // JPEG and PNG headers give the size before any pixel is decoded: a small file that
-    // claims a huge image never allocates it.
-    const ImageSize size = parse_image_size(bytes, "the body");
-    check(size.width, size.height);
-  } catch (const Error&) {
-    // Other formats (or a broken header): the decoder below names the problem.
-  }
-  cv::Mat rgb;
-  try {
-    rgb = decode_image_rgb(bytes, "the image (" + std::to_string(bytes.size()) + " bytes)");
+    // The header is checked against the limit before any pixel is decoded.
+    return decode_image_rgb(bytes, "the image (" + std::to_string(bytes.size()) + " bytes)",
+                            max_pixels);
   } catch (const Error& error) {
     bad_request(error.what());
   }
-  check(rgb.cols, rgb.rows);
-  return rgb;
 }
 
 cv::Mat keep_only(const cv::Mat& labels, const std::vector<FoundCategory>& kept) {

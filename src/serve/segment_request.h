@@ -40,8 +40,8 @@ using FormFields = std::multimap<std::string, std::string>;
 /// is empty.
 std::string_view request_image(bool is_form, const FormFields& fields, std::string_view body);
 
-/// Decodes the image (EXIF orientation applied) after checking, from its header when it is a
-/// JPEG or PNG, that it has at most `max_pixels`. Throws HttpError(400) with the reason.
+/// Decodes the image (EXIF orientation applied) after checking, from its header, that it has
+/// at most `max_pixels` (decode_image_rgb). Throws HttpError(400) with the reason.
 cv::Mat decode_request_image(std::string_view bytes, int64_t max_pixels);
 
 /// The labels with every class that is not among `kept` set to background, so the mask shows

@@ -7,8 +7,10 @@
 #include <thread>
 
 #include "admission.h"
+#include "connection_gate.h"
 #include "fashionseg/error.h"
 #include "fashionseg/garment_colors.h"
+#include "fashionseg/json_text.h"
 #include "fashionseg/prediction_formats.h"
 #include "fashionseg/serve.h"
 #include "http_error.h"
@@ -30,8 +32,44 @@ double milliseconds(double seconds) { return std::round(seconds * 1e4) / 10.0; }
 void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(), "application/json; charset=utf-8");
+  // Strings from the request (its path, parameters, file names) may hold bytes that are not
+  // UTF-8: they are replaced (U+FFFD) rather than failing the answer.
+  res.set_content(json_text(body), "application/json; charset=utf-8");
 }
+
+/// Answers without reading the request's body, so the connection cannot be reused.
+void close_after(httplib::Response& res) {
+  serve::ConnectionGate::close_after_this_request();
+  res.set_header("Connection", "close");
+}
+
+bool has_body(const httplib::Request& req) {
+  const std::string length = req.get_header_value("Content-Length");
+  return req.has_header("Transfer-Encoding") || (!length.empty() && length != "0");
+}
+
+/// The methods each resource answers; anything else gets 405 with this Allow header.
+const char* allowed_methods(const std::string& path) {
+  if (path == "/v1/segment") return "POST";
+  if (path == "/" || path == "/healthz" || path == "/v1/model" || path == "/metrics") {
+    return "GET, HEAD";
+  }
+  return nullptr;
+}
+
+bool method_allowed(const std::string& allow, const std::string& method) {
+  size_t start = 0;
+  while (start < allow.size()) {
+    const size_t comma = std::min(allow.find(", ", start), allow.size());
+    if (allow.compare(start, comma - start, method) == 0) return true;
+    start = comma + 2;
+  }
+  return false;
+}
+
+// A POST /v1/segment form has an image and maybe a few other fields; thousands of tiny parts
+// would only cost memory.
+constexpr int kMaxFormParts = 16;
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
   send_json(res, status, {{"error", message}});
@@ -39,14 +77,18 @@ void send_error(httplib::Response& res, int status, const std::string& message) 
 
 /// The reason for a status the HTTP library sets itself (no handler ran).
 std::string library_error(const httplib::Request& req, int status, size_t max_body) {
-  const std::string where = req.method + " " + req.path + ": ";
+  // The library gives no method and path for a request line it did not parse.
+  const std::string where = req.method.empty()
+                                ? "\"" + serve::ConnectionGate::current_request_line() + "\": "
+                                : req.method + " " + req.path + ": ";
   switch (status) {
     case 404:
       return where + "no such resource (try GET /, POST /v1/segment, GET /v1/model)";
     case 413:
       return where + "the body is larger than the limit of " + std::to_string(max_body) + " bytes";
     case 414:
-      return where + "the request line is too long";
+      return where + "the request line is longer than the limit of " +
+             std::to_string(CPPHTTPLIB_REQUEST_URI_MAX_LENGTH) + " bytes";
     case 400:
       return where + "malformed HTTP request";
     default:
@@ -63,7 +105,61 @@ void validate(const ServeOptions& o) {
   if (o.http_threads < 2) throw_config_error("HTTP threads must be >= 2");
   if (o.max_body_bytes < 1024) throw_config_error("body limit must be >= 1024 bytes");
   if (o.max_pixels < 1) throw_config_error("pixel limit must be >= 1");
+  if (o.max_header_bytes < 1024) throw_config_error("header limit must be >= 1024 bytes");
+  if (!(o.header_timeout_s > 0)) throw_config_error("header timeout must be > 0 seconds");
+  if (o.max_connections < 1) throw_config_error("connection limit must be >= 1");
   if (!(o.min_area >= 0.0 && o.min_area < 1.0)) throw_config_error("min area must be in [0, 1)");
+}
+
+/// The HTTP library's server with its connection handling replaced by a ConnectionGate: the
+/// library accepts connections and answers requests, the gate decides when a connection
+/// holds a thread.
+class GatedHttpServer : public httplib::Server {
+ public:
+  explicit GatedHttpServer(const serve::GateLimits& limits) : limits_(limits) {
+    // The library's accept loop hands each socket to its task queue; this one passes it to
+    // the gate at once (which never blocks) and, at the end of the loop, drains the gate.
+    new_task_queue = [this] {
+      gate_ = std::make_unique<serve::ConnectionGate>(
+          limits_, [this](httplib::Stream& stream, bool last) {
+            bool closed = false;
+            return process_request(stream, last, closed, nullptr) && !closed;
+          });
+      return new GateQueue(*gate_);
+    };
+    set_keep_alive_max_count(static_cast<size_t>(limits_.max_requests_per_connection));
+    set_keep_alive_timeout(std::max<time_t>(1, limits_.header_timeout.count() / 1000));
+  }
+
+ private:
+  class GateQueue : public httplib::TaskQueue {
+   public:
+    explicit GateQueue(serve::ConnectionGate& gate) : gate_(gate) {}
+    void enqueue(std::function<void()> fn) override { fn(); }
+    void shutdown() override { gate_.shutdown(); }
+
+   private:
+    serve::ConnectionGate& gate_;
+  };
+
+  bool process_and_close_socket(socket_t sock) override {
+    gate_->admit(sock);
+    return true;
+  }
+
+  serve::GateLimits limits_;
+  std::unique_ptr<serve::ConnectionGate> gate_;
+};
+
+serve::GateLimits gate_limits(const ServeOptions& o) {
+  serve::GateLimits limits;
+  limits.max_header_bytes = o.max_header_bytes;
+  limits.header_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(std::ceil(o.header_timeout_s * 1000)));
+  limits.max_connections = o.max_connections;
+  limits.threads = o.http_threads;
+  limits.io_timeout_s = o.io_timeout_s;
+  return limits;
 }
 
 }  // namespace
@@ -71,7 +167,7 @@ void validate(const ServeOptions& o) {
 struct SegmentationServer::Impl {
   ServedModel model;
   ServeOptions options;
-  httplib::Server http;
+  GatedHttpServer http;
   serve::ServiceMetrics metrics;
   serve::Admission admission;
   std::atomic<bool> bound{false};
@@ -84,17 +180,28 @@ struct SegmentationServer::Impl {
   Impl(ServedModel m, ServeOptions o)
       : model(std::move(m)),
         options(std::move(o)),
+        http(gate_limits(options)),
         admission(options.workers, options.queue_capacity,
                   std::chrono::milliseconds(static_cast<int64_t>(options.queue_timeout_s * 1000))) {
   }
 
   /// The request's image bytes. The body is read here rather than by the library so that it is
   /// never parsed by its Content-Type (a raw JPEG sent as x-www-form-urlencoded, curl's
-  /// default for --data-binary, must still be an image); the size limit still applies.
+  /// default for --data-binary, must still be an image). The size limit applies to the bytes
+  /// as they arrive here: after a Content-Encoding is undone and chunks are joined (the
+  /// library checks only a declared Content-Length).
   std::string read_image(const httplib::Request& req, httplib::Response& res,
                          const httplib::ContentReader& content_reader) const {
     std::string body;
     serve::FormFields fields;
+    size_t received = 0;
+    int parts = 0;
+    bool too_large = false;
+    auto count = [&](size_t length) {
+      received += length;
+      too_large = received > options.max_body_bytes;
+      return !too_large;
+    };
     bool ok = false;
     if (req.is_multipart_form_data()) {
       std::string name, content;
@@ -106,28 +213,34 @@ struct SegmentationServer::Impl {
       ok = content_reader(
           [&](const httplib::MultipartFormData& part) {
             flush();
+            if (++parts > kMaxFormParts) {
+              throw serve::HttpError(400, "POST /v1/segment: the form has more than " +
+                                              std::to_string(kMaxFormParts) + " fields");
+            }
             name = part.name;
-            return true;
+            return count(part.name.size() + part.filename.size() + part.content_type.size());
           },
           [&](const char* data, size_t length) {
+            if (!count(length)) return false;
             content.append(data, length);
             return true;
           });
       flush();
     } else {
       ok = content_reader([&](const char* data, size_t length) {
+        if (!count(length)) return false;
         body.append(data, length);
         return true;
       });
     }
     if (!ok) {
-      // The library sets 413 when the body passes the limit; anything else is a broken body.
-      if (res.status == 413) {
+      // The library sets 413 when a declared Content-Length passes the limit.
+      if (too_large || res.status == 413) {
         throw serve::HttpError(413, library_error(req, 413, options.max_body_bytes));
       }
       throw serve::HttpError(400,
                              "POST /v1/segment: the body could not be read (truncated "
-                             "upload or malformed multipart/form-data)");
+                             "upload, malformed multipart/form-data or compressed data)");
     }
     serve::request_image(req.is_multipart_form_data(), fields, body);  // throws 400 when absent
     // Hand the bytes over rather than copying them (bodies reach --max-body-mb).
@@ -200,20 +313,32 @@ struct SegmentationServer::Impl {
                                     const httplib::ContentReader& content_reader) {
       segment(req, res, content_reader);
     });
-    for (const char* path : {"/v1/segment"}) {
-      http.Get(path, [](const httplib::Request& req, httplib::Response& res) {
-        send_error(res, 405, req.method + " " + req.path + ": method not allowed, use POST");
-        res.set_header("Allow", "POST");
-      });
-    }
-    for (const char* path : {"/", "/healthz", "/v1/model", "/metrics"}) {
-      http.Post(path, [](const httplib::Request& req, httplib::Response& res) {
-        send_error(res, 405, req.method + " " + req.path + ": method not allowed, use GET");
-        res.set_header("Allow", "GET");
-      });
-    }
+    // Methods are checked before the library reads a body: only POST /v1/segment reads one
+    // (within its limit), every other request that carries one is answered and closed.
+    http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+      const bool body = has_body(req);
+      const char* allow = allowed_methods(req.path);
+      const bool allowed = allow != nullptr && method_allowed(allow, req.method);
+      if (allowed && req.method == "POST") return httplib::Server::HandlerResponse::Unhandled;
+      if (body) close_after(res);
+      if (allowed) return httplib::Server::HandlerResponse::Unhandled;
+      if (allow == nullptr) {
+        send_error(res, 404, library_error(req, 404, 0));
+      } else if (req.method == "OPTIONS") {
+        res.status = 204;
+        res.set_header("Allow", allow);
+      } else {
+        send_error(res, 405,
+                   req.method + " " + req.path + ": method not allowed, use " +
+                       std::string(allow).substr(0, std::string(allow).find(',')));
+        res.set_header("Allow", allow);
+      }
+      return httplib::Server::HandlerResponse::Handled;
+    });
     http.set_exception_handler(
         [](const httplib::Request& req, httplib::Response& res, std::exception_ptr error) {
+          // The request's body may be partly unread.
+          close_after(res);
           try {
             std::rethrow_exception(error);
           } catch (const serve::HttpError& e) {
@@ -229,6 +354,7 @@ struct SegmentationServer::Impl {
         [this](const httplib::Request& req, httplib::Response& res) {
           // Handlers write their own JSON errors; only the library's bare statuses get one here.
           if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+          close_after(res);  // the library could not read the request: do not read on
           send_error(res, res.status, library_error(req, res.status, options.max_body_bytes));
           return httplib::Server::HandlerResponse::Handled;
         }));
@@ -243,11 +369,7 @@ struct SegmentationServer::Impl {
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
     });
     http.set_payload_max_length(options.max_body_bytes);
-    http.set_read_timeout(options.io_timeout_s);
-    http.set_write_timeout(options.io_timeout_s);
-    http.set_keep_alive_timeout(5);
-    const int threads = options.http_threads;
-    http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    // Read and write timeouts, threads and keep-alive are the gate's (see gate_limits).
   }
 };
 

@@ -1,4 +1,5 @@
 #include "fashionseg/trainer.h"
+#include "fashionseg/json_text.h"
 
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
@@ -361,7 +362,7 @@ nlohmann::json Run::validate() {
     summary = metrics_summary_json(metrics);
     miou[0] = metrics.at("mean_iou").is_number() ? metrics.at("mean_iou").get<double>() : 0.0;
     if (miou[0].item<double>() > state_.best_miou) {
-      write_file_atomic(run_dir_ / "best_metrics.json", metrics.dump(2));
+      write_file_atomic(run_dir_ / "best_metrics.json", json_text(metrics, 2));
     }
   }
   group_.sum(miou);  // share rank 0's score: every rank takes the same early-stop decision
@@ -381,7 +382,7 @@ void Run::append_log(const nlohmann::json& entry) {
   log_.push_back(entry);
   if (!group_.is_main()) return;
   std::string text;
-  for (const auto& line : log_) text += line.dump() + "\n";
+  for (const auto& line : log_) text += json_text(line) + "\n";
   write_file_atomic(run_dir_ / "log.jsonl", text);
 }
 

@@ -247,3 +247,112 @@ TEST(MaskFolders, MissingMaskAndBadValuesAreErrors) {
 
 }  // namespace
 }  // namespace fashionseg
+
+namespace fashionseg {
+namespace {
+
+/// A 33-byte PNG (signature + IHDR) that claims `width` x `height` pixels and holds none.
+std::string png_header_only(uint32_t width, uint32_t height) {
+  std::string bytes("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16);
+  for (uint32_t v : {width, height}) {
+    for (int shift = 24; shift >= 0; shift -= 8) bytes += char((v >> shift) & 0xFF);
+  }
+  return bytes + std::string("\x08\x02\0\0\0\0\0\0\0", 9);
+}
+
+TEST(PixelLimit, DeclaredSizesAreCheckedBeforeAnyMaskIsMade) {
+  // iMaterialist: Height x Width of the rows, and a photo without rows by its header.
+  {
+    BrokenCsv csv("p1.jpg,1 4,60000,60000,0\n");
+    test::expect_error(
+        [&] { csv.load_all(); },
+        {"train.csv:2", "ImageId p1.jpg",
+         "60000x60000 = 3600000000 pixels, more than the limit of 100000000", "--max-pixels"});
+    ImaterialistOptions small;
+    small.max_pixels = 23;  // the fixture's photos are 4 x 6
+    BrokenCsv within("p1.jpg,1 4,6,4,0\n");
+    const auto source = open_imaterialist(within.paths, small);
+    test::expect_error([&] { source->load(0); }, {"ImageId p1.jpg", "more than the limit of 23"});
+    test::expect_error([&] { source->load(1); }, {"p2.jpg", "more than the limit of 23"});
+  }
+  // COCO: an image declared 60000 x 60000 with a polygon (rasterising it would take 3.6 GB).
+  {
+    test::TempDir dir;
+    write_text(dir / "huge.json",
+               R"({"images":[{"id":1,"file_name":"p1.jpg","width":60000,"height":60000}],
+      "categories":[{"id":0,"name":"shirt, blouse"}], "annotations":[
+      {"id":5,"image_id":1,"category_id":0,"segmentation":[[0,0,59999,0,59999,59999]]}]})");
+    CocoOptions options;
+    options.check_image_sizes = false;
+    const auto source = open_coco(dir / "huge.json", fixture("coco") / "images", options);
+    test::expect_error([&] { source->load(0); },
+                       {"huge.json", "image p1.jpg", "3600000000 pixels, more than the limit"});
+  }
+  // Image + mask folders: the photo's header.
+  {
+    test::TempDir dir;
+    fs::create_directories(dir / "images");
+    fs::create_directories(dir / "masks");
+    write_text(dir / "images" / "big.png", png_header_only(60000, 60000));
+    write_text(dir / "masks" / "big.png", png_header_only(60000, 60000));
+    const auto source =
+        open_mask_folders(dir / "images", dir / "masks", fixture("folders") / "classes.txt");
+    test::expect_error([&] { source->load(0); },
+                       {"big.png", "3600000000 pixels, more than the limit of 100000000"});
+  }
+}
+
+TEST(Imaterialist2019, AHeaderWithImageIdNotFirstIsRefused) {
+  // The rows are indexed by their first field: another order would take EncodedPixels for
+  // the ImageId.
+  BrokenCsv csv("1 4,p1.jpg,6,4,0\n", "EncodedPixels,ImageId,Height,Width,ClassId");
+  test::expect_error([&] { csv.load_all(); },
+                     {"train.csv:1", "ImageId is column 2", "it must be the first"});
+}
+
+TEST(Imaterialist2019, ImageIdsOutsideTheImageFolderAreRefused) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"/etc/passwd", "is an absolute path"},
+      {"../imat2020/train/p1.jpg", "leads out of the image folder"},
+      {std::string(300, 'a') + ".jpg", "longer than a file name can be (255)"},
+  };
+  for (const auto& [id, message] : cases) {
+    BrokenCsv csv(id + ",1 4,6,4,0\n");
+    test::expect_error([&] { csv.load_all(); }, {"train.csv:2", message});
+  }
+}
+
+TEST(Integers, OutOfRangeIdsAndSizesAreRefusedNotTruncated) {
+  test::TempDir dir;
+  auto coco = [&](const std::string& image, const std::string& annotation,
+                  const std::string& category_id = "0") {
+    write_text(dir / "c.json", R"({"images":[)" + image + R"(],
+      "categories":[{"id":)" + category_id +
+                                   R"(,"name":"shirt, blouse"}], "annotations":[)" + annotation +
+                                   "]}");
+    return [&] {
+      const auto source = open_coco(dir / "c.json", fixture("coco") / "images");
+      for (size_t i = 0; i < source->photo_count(); ++i) source->load(i);
+    };
+  };
+  const std::string p1 = R"({"id":1,"file_name":"p1.jpg","width":4,"height":6})";
+  test::expect_error(coco(R"({"id":1,"file_name":"p1.jpg","width":4294967846,"height":6})", ""),
+                     {"c.json", "images[0]", "'width' 4294967846 is outside [1, 2147483647]"});
+  test::expect_error(coco(p1, R"({"id":5,"image_id":1,"category_id":4294967302,
+                        "segmentation":[]})"),
+                     {"annotations[0]", "'category_id' 4294967302 is outside"});
+  test::expect_error(coco(p1, "", "10000000000"), {"categories[0]", "'id' 10000000000"});
+  test::expect_error(coco(p1, R"({"id":5,"image_id":1,"category_id":0,
+                        "segmentation":{"size":[6,4],"counts":[4294967296,24]}})"),
+                     {"annotation 5", "'counts' 4294967296 is outside [0, 4294967295]"});
+  // label_descriptions.json of iMaterialist.
+  BrokenCsv csv("p1.jpg,1 4,6,4,0\n");
+  csv.paths.label_descriptions = dir / "labels.json";
+  write_text(csv.paths.label_descriptions,
+             R"({"categories":[{"id":4294967302,"name":"shirt"}],"attributes":[]})");
+  test::expect_error([&] { csv.load_all(); },
+                     {"labels.json", "categories[0]", "'id' 4294967302 is outside"});
+}
+
+}  // namespace
+}  // namespace fashionseg

@@ -15,89 +15,17 @@
 #include "fashionseg/report.h"
 #include "fashionseg/serve.h"
 #include "serve/admission.h"
+#include "serve/running_server.h"
 #include "serve/service_metrics.h"
 
 namespace fashionseg {
 namespace {
 
+using test::loopback;
+using test::png_photo;
+using test::RunningServer;
+using test::StandInModel;
 using ::testing::HasSubstr;
-
-/// Labels the left half of a photo 1 and the bottom-right quarter 2; flip mirrors it. Calls
-/// wait on `gate` while it is set, so tests can hold a segmentation in progress.
-struct StandInModel {
-  std::shared_future<void> gate;
-  std::atomic<int> calls{0};
-  std::atomic<int> started{0};
-
-  ServedModel served() {
-    ServedModel model;
-    model.architecture = "stand-in";
-    model.class_names = {"background", "shirt, blouse", "shoe"};
-    model.input_size = {32, 48};
-    model.parameters = 7;
-    model.segment = [this, names = model.class_names](const cv::Mat& rgb, bool flip,
-                                                      const AreaRule& rule) {
-      ++started;
-      if (gate.valid()) gate.wait();
-      ++calls;
-      Segmentation result;
-      result.labels = cv::Mat(rgb.size(), CV_8UC1, cv::Scalar(0));
-      result.labels(cv::Rect(0, 0, rgb.cols / 2, rgb.rows)).setTo(1);
-      result
-          .labels(cv::Rect(rgb.cols / 2, rgb.rows / 2, rgb.cols - rgb.cols / 2,
-                           rgb.rows - rgb.rows / 2))
-          .setTo(2);
-      if (flip) cv::flip(result.labels, result.labels, 1);
-      result.categories = find_categories(result.labels, names, rule);
-      return result;
-    };
-    return model;
-  }
-};
-
-std::string png_photo(int width, int height) {
-  const std::vector<unsigned char> bytes =
-      encode_png(cv::Mat(height, width, CV_8UC3, cv::Scalar(90, 120, 150)));
-  return {bytes.begin(), bytes.end()};
-}
-
-/// A server on a free loopback port, running on its own thread.
-class RunningServer {
- public:
-  RunningServer(ServedModel model, ServeOptions options) : server_(std::move(model), options) {
-    port_ = server_.bind();
-    thread_ = std::thread([this] { server_.run(); });
-  }
-  ~RunningServer() { stop(); }
-  void stop() {
-    server_.stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  httplib::Client client() const {
-    httplib::Client c("127.0.0.1", port_);
-    c.set_read_timeout(30);
-    return c;
-  }
-  SegmentationServer& server() { return server_; }
-  /// POSTs `photo` to `path` on another thread; the future holds the status (-1: no answer).
-  std::future<int> post_in_background(const std::string& path, const std::string& photo) {
-    return std::async(std::launch::async, [this, path, photo] {
-      const auto result = client().Post(path, photo, "image/png");
-      return result ? result->status : -1;
-    });
-  }
-
- private:
-  SegmentationServer server_;
-  int port_ = 0;
-  std::thread thread_;
-};
-
-ServeOptions loopback() {
-  ServeOptions options;
-  options.port = 0;
-  return options;
-}
 
 nlohmann::json body_json(const httplib::Result& result) {
   return nlohmann::json::parse(result->body);

@@ -1,4 +1,5 @@
 // Experiment configs: strict keys with file/line errors, overrides, round trip through YAML.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "fashionseg/error.h"
@@ -81,6 +82,42 @@ TEST(TrainConfig, ResolvedYamlParsesBackToTheSameConfig) {
   EXPECT_DOUBLE_EQ(again.optimizer.lr, 0.000123);
   EXPECT_EQ(again.data.root, "a b");
   EXPECT_EQ(again.train.seed, 7u);
+}
+
+}  // namespace
+}  // namespace fashionseg
+
+namespace fashionseg {
+namespace {
+
+std::string config_error(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  try {
+    parse_train_config(yaml, "exp.yaml", overrides);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kConfig) << e.what();
+    return e.what();
+  }
+  return "";
+}
+
+TEST(TrainConfig, EmptyListDuplicateAndHugeConfigsAreClearErrors) {
+  using ::testing::HasSubstr;
+  // An empty file, or one without a data section: the data folder is named as missing.
+  EXPECT_THAT(config_error(""), HasSubstr("data.root: must name the prepared dataset"));
+  EXPECT_THAT(config_error("model:\n  type: unet\n"), HasSubstr("data.root"));
+  // A top-level list is refused, also when an override would have replaced it.
+  EXPECT_THAT(config_error("- a\n- b\n", {"data.root=x"}), HasSubstr("must be a mapping"));
+  EXPECT_THAT(config_error("- a\n- b\n"), HasSubstr("must be a mapping"));
+  // A repeated key names its line instead of silently reading one of the two.
+  EXPECT_THAT(config_error("data:\n  root: a\n  batch_size: 4\n  batch_size: 8\n"),
+              HasSubstr("exp.yaml:4: data.batch_size: the key is given twice"));
+  EXPECT_THAT(config_error("data:\n  root: a\ndata:\n  root: b\n"),
+              HasSubstr("data: the key is given twice"));
+  for (const char* value : {"1e12", "1000000000000"}) {
+    EXPECT_THAT(config_error(std::string("data:\n  root: a\n  batch_size: ") + value + "\n"),
+                HasSubstr("data.batch_size"))
+        << value;
+  }
 }
 
 }  // namespace
