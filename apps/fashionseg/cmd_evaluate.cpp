@@ -85,10 +85,14 @@ Command add_evaluate_command(CLI::App& root, const GlobalOptions& global) {
                                  std::to_string(dataset.class_names.size()));
             }
             std::vector<LoaderSample> samples;
-            for (const auto& entry : dataset.split(args->split)) {
+            // Pixel metrics: the photos with masks (tags-only photos have none).
+            for (const auto& entry :
+                 with_supervision(dataset.split(args->split), Supervision::kMask)) {
               samples.push_back({entry.image, entry.mask, entry.image_id});
             }
-            if (samples.empty()) throw_config_error("split '" + args->split + "' is empty");
+            if (samples.empty()) {
+              throw_config_error("split '" + args->split + "' has no photos with masks");
+            }
             const auto& pre = loaded.checkpoint.preprocessing;
             LoaderOptions loader_options;
             loader_options.batch_size = args->batch_size;
