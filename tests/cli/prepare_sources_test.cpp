@@ -88,6 +88,10 @@ TEST(PrepareSources, MaskedTaggedAndUnlabelledInOneDatasetThenTrained) {
   EXPECT_NE(result.output.find("0 masks written, 8 kept"), std::string::npos) << result.output;
   result = run_fashionseg("stats " + sources.q(sources.dir / "out"));
   ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("tagged"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("8 photos"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("4 photos with tags only, 2 unlabelled"), std::string::npos)
+      << result.output;
 
   // A short training run with two photos without masks in every batch of four.
   std::ofstream(sources.dir / "config.yaml")

@@ -83,15 +83,14 @@ TEST(TrainConfig, PhotosWithoutMasksAndNewAugmentationsAreDataKeys) {
   EXPECT_EQ(config.data.jpeg_quality, 20);
   EXPECT_EQ(config.data.cutout, 2);
   EXPECT_EQ(to_yaml(parse_train_config(to_yaml(config), "resolved.yaml")), to_yaml(config));
-  EXPECT_NE(error_of("data:\n  batch_size: 4\n  unmasked_per_batch: 4\n")
-                .find("data.unmasked_per_batch"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of("data:\n  batch_size: 4\n  unmasked_per_batch: 4\n").find("data.unmasked_per_batch"),
+      std::string::npos);
   EXPECT_NE(error_of("data:\n  unmasked_photos: some\n").find("all, tagged"), std::string::npos);
   EXPECT_NE(error_of("data:\n  zoom: 1.5\n").find("data.zoom"), std::string::npos);
   EXPECT_NE(error_of("data:\n  zoom_min: 5\n").find("data.zoom_min"), std::string::npos);
   EXPECT_NE(error_of("data:\n  background: -0.1\n").find("data.background"), std::string::npos);
-  EXPECT_NE(error_of("data:\n  jpeg_quality: 100\n").find("data.jpeg_quality"),
-            std::string::npos);
+  EXPECT_NE(error_of("data:\n  jpeg_quality: 100\n").find("data.jpeg_quality"), std::string::npos);
   EXPECT_NE(error_of("data:\n  color_cast: 1\n").find("data.color_cast"), std::string::npos);
   EXPECT_NE(error_of("data:\n  cutout: -1\n").find("data.cutout"), std::string::npos);
   EXPECT_NE(error_of("data:\n  unlabeled_ratio: 0.5\n").find("unmasked_per_batch"),
