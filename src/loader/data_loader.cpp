@@ -230,7 +230,7 @@ void DataLoader::worker_loop() {
 namespace {
 
 // Decodes a photo whose full size (after EXIF rotation) is `full` (`what_full` says where that
-// size comes from: "mask" or "index"), at the largest reduction that still covers `target`,
+// size comes from: "the mask" or "the index"), at the largest reduction that still covers `target`,
 // and checks that it is the photo `full` describes.
 cv::Mat decode_for(const std::string& bytes, const std::string& name, cv::Size full,
                    cv::Size target, bool reduced, const char* what_full, const Location& where) {
@@ -258,7 +258,8 @@ cv::Mat decode_for(const std::string& bytes, const std::string& name, cv::Size f
   return image;
 }
 
-// Geometry only: what the background photo and the weak view keep of a plan.
+// What a background photo keeps of the pipeline: scale, crop and flip (no zoom: it is seen
+// whole; no colour changes: they follow on the composed photo).
 TransformOptions geometry_only(TransformOptions options) {
   options.jitter = {};
   options.zoom.probability = 0;
@@ -282,9 +283,9 @@ ImageMask DataLoader::load_background_photo(uint64_t seed, int64_t self, cv::Siz
   const cv::Mat mask = read_label_mask(other.mask);
   const TransformOptions options = geometry_only(options_.transform);
   const TrainPlan plan = draw_train_plan(mask.size(), options, rng);
-  const cv::Mat image =
-      decode_for(read_file(other.image), other.image.string(), mask.size(), plan.scaled,
-                 options_.reduced_decode, "mask", {other.mask.string(), 0, "sample " + other.id});
+  const cv::Mat image = decode_for(read_file(other.image), other.image.string(), mask.size(),
+                                   plan.scaled, options_.reduced_decode, "the mask",
+                                   {other.mask.string(), 0, "sample " + other.id});
   ImageMask out = apply_train_geometry(image, mask, plan, options);
   return resize_pair(out, size);
 }
@@ -306,7 +307,7 @@ void DataLoader::load_sample(int64_t position, Slot& slot, int64_t row) {
     // choose how small it may be decoded: the mask's size, or the index's for a photo
     // without a mask (whose mask, in a loader with masks, is all ignore).
     cv::Size full;
-    const char* full_from = "mask";
+    const char* full_from = "the mask";
     Location where{sample.mask.string(), 0, "sample " + sample.id};
     if (own_mask) {
       mask = read_label_mask(sample.mask);
@@ -323,7 +324,11 @@ void DataLoader::load_sample(int64_t position, Slot& slot, int64_t row) {
     std::optional<TrainPlan> plan;
     cv::Size target = resized_size(full, options_.transform);
     if (options_.train) {
-      plan = draw_train_plan(full, options_.transform, rng, labelled_box(mask));
+      // Zoomed crops centre on the person: the mask's labelled box (a pass over the mask,
+      // made only when zooming is on).
+      const cv::Rect focus =
+          options_.transform.zoom.probability > 0 ? labelled_box(mask) : cv::Rect();
+      plan = draw_train_plan(full, options_.transform, rng, focus);
       if (!own_mask) plan->background = {};  // it needs the person's outline
       target = plan->scaled;
     }
