@@ -57,13 +57,13 @@ void print_table(const nlohmann::json& metrics) {
   }
 }
 
-/// The samples of a split, each with its mask.
+/// The photos of a split that have masks (tags-only and unlabelled photos have none).
 std::vector<LoaderSample> split_samples(const PreparedDataset& dataset, const std::string& split) {
   std::vector<LoaderSample> samples;
-  for (const auto& entry : dataset.split(split)) {
+  for (const auto& entry : with_supervision(dataset.split(split), Supervision::kMask)) {
     samples.push_back({entry.image, entry.mask, entry.image_id});
   }
-  if (samples.empty()) throw_config_error("split '" + split + "' is empty");
+  if (samples.empty()) throw_config_error("split '" + split + "' has no photos with masks");
   return samples;
 }
 

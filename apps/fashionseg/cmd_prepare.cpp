@@ -1,9 +1,11 @@
-// `fashionseg prepare`: a dataset (iMaterialist, COCO JSON or image/mask folders) -> masks/,
-// index.csv, classes.json, stats.json and subsets (docs/formats.md).
+// `fashionseg prepare`: a dataset (iMaterialist, COCO JSON or image/mask folders), tag files
+// and unlabelled photo folders -> masks/, index.csv, classes.json, stats.json and subsets
+// (docs/formats.md).
 #include <iostream>
 
 #include "commands.h"
 #include "fashionseg/coco.h"
+#include "fashionseg/image_tags.h"
 #include "fashionseg/imaterialist.h"
 #include "fashionseg/mask_folder.h"
 #include "fashionseg/prepare.h"
@@ -14,6 +16,8 @@ namespace {
 
 struct PrepareArguments {
   std::string imaterialist, coco, masks, images, csv, labels, classes, output;
+  std::vector<std::string> tags, unlabelled;
+  std::string tag_images;
   std::string label_space = "all", overlap = "smallest-on-top";
   bool parts_ignore = false, overwrite = false, no_size_check = false;
   double val_fraction = 0.1;
@@ -21,11 +25,22 @@ struct PrepareArguments {
   int64_t max_pixels = kDefaultMaxPixels;
 };
 
+// The masked source, or null when only tags and unlabelled photos are given.
 std::unique_ptr<DatasetSource> open_source(const PrepareArguments& args) {
   const int chosen =
       int(!args.imaterialist.empty()) + int(!args.coco.empty()) + int(!args.masks.empty());
-  if (chosen != 1) {
-    throw_config_error("choose exactly one input: --imaterialist DIR, --coco FILE or --masks DIR");
+  if (chosen > 1) {
+    throw_config_error(
+        "choose at most one masked input: --imaterialist DIR, --coco FILE or "
+        "--masks DIR");
+  }
+  if (chosen == 0) {
+    if (args.tags.empty() && args.unlabelled.empty()) {
+      throw_config_error(
+          "choose an input: --imaterialist DIR, --coco FILE or --masks DIR, "
+          "and/or --tags, --unlabelled");
+    }
+    return nullptr;
   }
   if (!args.imaterialist.empty()) {
     ImaterialistPaths paths = ImaterialistPaths::in_folder(args.imaterialist);
@@ -50,16 +65,44 @@ std::unique_ptr<DatasetSource> open_source(const PrepareArguments& args) {
   return open_mask_folders(args.images, args.masks, args.classes, args.max_pixels);
 }
 
+// The taxonomy of the tags: the masked source's, or label_descriptions.json (--labels).
+Taxonomy tag_taxonomy(const DatasetSource* source, const PrepareArguments& args) {
+  if (source) return source->taxonomy();
+  if (args.labels.empty()) {
+    throw_config_error("without a masked source, tags and label spaces need a taxonomy",
+                       "give --labels label_descriptions.json");
+  }
+  return read_label_descriptions(args.labels);
+}
+
+std::vector<UnmaskedSource> open_unmasked(const PrepareArguments& args, const Taxonomy& taxonomy) {
+  if (!args.tag_images.empty() && args.tags.size() != 1) {
+    throw_config_error("--tag-images goes with exactly one --tags");
+  }
+  std::vector<UnmaskedSource> sources;
+  for (const std::string& given : args.tags) {
+    sources.push_back(read_tag_file(TagPaths::resolve(given, args.tag_images), taxonomy));
+  }
+  for (const std::string& folder : args.unlabelled) {
+    sources.push_back(list_unlabelled_photos(folder));
+  }
+  return sources;
+}
+
 void run_prepare(const PrepareArguments& args, const GlobalOptions& global) {
   const auto source = open_source(args);
-  const std::vector<std::string> folder_classes = source->semantic_class_names();
+  const Taxonomy taxonomy = tag_taxonomy(source.get(), args);
+  const std::vector<std::string> folder_classes =
+      source ? source->semantic_class_names() : std::vector<std::string>{};
   if (!folder_classes.empty() && args.label_space != "all") {
     throw_config_error("image/mask folders keep their class list; --label-space does not apply");
   }
-  const LabelSpace labels =
-      folder_classes.empty()
-          ? make_label_space(args.label_space, source->taxonomy(), args.parts_ignore)
-          : make_identity_label_space(folder_classes);
+  const LabelSpace labels = folder_classes.empty()
+                                ? make_label_space(args.label_space, taxonomy, args.parts_ignore)
+                                : make_identity_label_space(folder_classes);
+  PrepareInputs inputs;
+  inputs.masked = source.get();
+  inputs.unmasked = open_unmasked(args, taxonomy);
   PrepareOptions options;
   options.output_dir = args.output;
   options.overlap = parse_overlap_policy(args.overlap);
@@ -67,14 +110,18 @@ void run_prepare(const PrepareArguments& args, const GlobalOptions& global) {
   options.seed = args.seed;
   options.threads = global.threads;
   options.overwrite = args.overwrite;
-  std::cout << "source: " << source->description() << " (" << source->photo_count() << " photos)\n"
-            << "label space: " << labels.name() << " (" << labels.class_count() << " classes)\n";
+  std::cout << "label space: " << labels.name() << " (" << labels.class_count() << " classes)\n";
   TerminalProgress progress;
-  const PrepareSummary summary = prepare_dataset(*source, labels, options, progress);
+  const PrepareSummary summary = prepare_dataset(inputs, labels, options, progress);
+  for (const SourceSummary& s : summary.sources) {
+    std::cout << "source: " << s.description << " (" << s.supervision << "): " << s.photos
+              << " photos, train " << s.train << ", val " << s.val << "\n";
+  }
   std::cout << "prepared " << summary.photos << " photos (" << summary.masks_written
-            << " masks written, " << summary.masks_kept << " kept from an earlier run): train "
-            << summary.train << ", val " << summary.val << "; subsets " << summary.subset_a << " + "
-            << summary.subset_b << "\n"
+            << " masks written, " << summary.masks_kept << " kept from an earlier run; "
+            << summary.masked << " with masks, " << summary.tagged << " with tags, "
+            << summary.unlabelled << " unlabelled): train " << summary.train << ", val "
+            << summary.val << "; subsets " << summary.subset_a << " + " << summary.subset_b << "\n"
             << "outputs in " << args.output
             << ": masks/, index.csv, classes.json, stats.json, subsets/\n";
 }
@@ -92,9 +139,17 @@ Command add_prepare_command(CLI::App& root, const GlobalOptions& global) {
   app->add_option("--masks", args->masks,
                   "Folder of PNG label masks named like the photos (needs --images, --classes)");
   app->add_option("--images", args->images, "Folder of photos (overrides the iMaterialist train/)");
+  app->add_option("--tags", args->tags,
+                  "Image-level tags: a CSV ImageId,ClassIds (ids or names), or a folder holding "
+                  "tags.csv and photos/ (repeatable)");
+  app->add_option("--tag-images", args->tag_images,
+                  "Photo folder of the one --tags CSV (default: photos/ beside it)");
+  app->add_option("--unlabelled,--unlabeled", args->unlabelled,
+                  "Folder of photos with no labels at all (repeatable)");
   app->add_option("--csv", args->csv, "iMaterialist train.csv (overrides the folder's)");
   app->add_option("--labels", args->labels,
-                  "iMaterialist label_descriptions.json (overrides the folder's)");
+                  "iMaterialist label_descriptions.json (overrides the folder's; the taxonomy of "
+                  "the tags when there is no masked source)");
   app->add_option("--classes", args->classes,
                   "Class list for --masks: one name per line, line 1 = value 0");
   app->add_option("-o,--output", args->output, "Output folder")->required();

@@ -26,9 +26,10 @@ std::vector<ReportImage> example_panels(const fs::path& run_dir, const RunRecord
   const TrainConfig config =
       parse_train_config(run.config_yaml, (run_dir / "config.yaml").string());
   const PreparedDataset dataset = read_prepared_dataset(config.data.root);
-  const auto& photos = dataset.split(config.data.val_split).empty()
-                           ? dataset.split(config.data.train_split)
-                           : dataset.split(config.data.val_split);
+  const auto val = with_supervision(dataset.split(config.data.val_split), Supervision::kMask);
+  const auto photos =
+      val.empty() ? with_supervision(dataset.split(config.data.train_split), Supervision::kMask)
+                  : val;
   const Segmenter segmenter(checkpoint);
   for (int i = 0; i < count && i < static_cast<int>(photos.size()); ++i) {
     const cv::Mat rgb = read_image_rgb(photos[i].image);

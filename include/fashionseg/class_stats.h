@@ -30,6 +30,11 @@ struct ClassStatistics {
   std::vector<double> median_frequency;
   std::vector<double> enet;
   std::vector<double> mean_complement;
+  /// Photos with image-level tags only (not in the pixel counts above), and per class the
+  /// tagged photos that list it. Photos with neither mask nor tags are counted apart.
+  size_t tagged_photo_count = 0;
+  std::vector<uint64_t> tagged;  ///< per class; empty when read from an older stats.json
+  size_t unlabelled_photo_count = 0;
 };
 
 /// Pixel counts of one photo: `pixels[v]` for each class value v, plus ignored pixels.
@@ -42,6 +47,10 @@ struct PhotoHistogram {
 ClassStatistics compute_class_statistics(const std::string& label_space,
                                          const std::vector<std::string>& class_names,
                                          const std::vector<PhotoHistogram>& photos);
+
+/// Fills the tag counts of `stats` from each tagged photo's class values (each < classes).
+void add_tag_counts(ClassStatistics& stats, const std::vector<std::vector<int>>& tagged_photos,
+                    size_t unlabelled_photos);
 
 /// Writes stats.json atomically (format in docs/formats.md).
 void write_class_statistics(const std::filesystem::path& path, const ClassStatistics& stats);

@@ -27,11 +27,20 @@
 
 namespace fashionseg {
 
-/// One photo and its label mask.
+/// One photo and what it is labelled with.
 struct LoaderSample {
   std::filesystem::path image;  ///< photo (JPEG or PNG)
-  std::filesystem::path mask;   ///< 8-bit label PNG; empty for inference (then for all samples)
-  std::string id;               ///< identity in batches and errors; empty = the image file name
+  /// 8-bit label PNG; empty for a photo without a mask (its mask row is all 255, ignore) and
+  /// for inference (when no sample has one: then batches carry no masks).
+  std::filesystem::path mask;
+  std::string id;  ///< identity in batches and errors; empty = the image file name
+  /// Image-level tags as class values (mask values), and whether the photo has tags at all
+  /// (a photo may be tagged with nothing).
+  std::vector<int> tags;
+  bool has_tags = false;
+  /// The photo's size after EXIF rotation when known (index.csv): a photo without a mask can
+  /// then be decoded at reduced size. {0,0} = unknown (decoded at full size first).
+  cv::Size size{0, 0};
 };
 
 /// Options of a DataLoader. Defaults: evaluation pipeline, batches of 8, no shuffling, last
@@ -72,19 +81,42 @@ struct LoaderOptions {
   bool channels_last = false;
   /// Decode JPEG photos at 1/2, 1/4 or 1/8 size when the pipeline shrinks them at least that
   /// much anyway (libjpeg's scaled decode: several times faster than a full decode plus
-  /// resize, and as good a reduction). Needs masks, whose size gives the photo's full size.
+  /// resize, and as good a reduction). Needs the full size first: the mask's, or
+  /// LoaderSample::size for a photo without one.
   bool reduced_decode = true;
+  /// Width C of Batch::tags (the number of classes); 0 = batches carry no tags tensor.
+  int64_t num_classes = 0;
+  /// Mixed batches: photos without a mask in every batch (the rest are masked photos), drawn
+  /// from the samples without a mask path; 0 = one pool, in the order of the samples (the
+  /// default). With it, an epoch is one pass over the masked samples (or samples_per_epoch
+  /// draws of them with sample_weights); the unmasked ones are cycled through, reshuffled
+  /// each pass. Must be < batch_size.
+  int64_t unmasked_per_batch = 0;
+  /// Training: batches also carry `strong_images`, a second view of each photo. Rows without
+  /// a mask then hold a weak view in `images` (geometry only: scale, zoom, crop, flip) and a
+  /// strong view in `strong_images` (the same geometry, so pixel (y, x) shows the same point
+  /// in both, plus the colour jitter, the appearance changes and cutouts); masked rows hold
+  /// the usual augmentation in both.
+  bool two_views = false;
 };
 
 /// One collated batch.
 struct Batch {
-  torch::Tensor images;   ///< float32 [B,3,H,W], normalised
-  torch::Tensor masks;    ///< int64 [B,H,W] labels (255 = ignore); undefined without masks
-  torch::Tensor indices;  ///< int64 [B], the samples' positions in the loader's sample list
+  torch::Tensor images;  ///< float32 [B,3,H,W], normalised
+  /// int64 [B,H,W] labels (255 = ignore; all 255 in rows without a mask); undefined when no
+  /// sample of the loader has a mask.
+  torch::Tensor masks;
+  torch::Tensor indices;         ///< int64 [B], the samples' positions in the loader's sample list
   /// int64 [B, 2]: each photo's height and width inside its padded row (evaluation pipeline:
   /// the photo fitted into the box; training: the whole crop).
   torch::Tensor sizes;
   std::vector<std::string> ids;  ///< the samples' ids
+  torch::Tensor has_mask;        ///< bool [B]: the row's mask is a real one
+  /// float32 [B,C] multi-hot image-level tags (1 = tagged; background, index 0, never is);
+  /// all 0 in rows without tags. Undefined when LoaderOptions::num_classes is 0.
+  torch::Tensor tags;
+  torch::Tensor has_tags;       ///< bool [B]: the row's photo has tags
+  torch::Tensor strong_images;  ///< float32 [B,3,H,W] with two_views (see LoaderOptions)
 };
 
 /// Loads batches in order from worker threads. Use:
@@ -94,8 +126,8 @@ struct Batch {
 /// itself: one consumer thread.
 class DataLoader {
  public:
-  /// Checks the options (Error(kConfig)) and the samples (mask paths for all or none); reads
-  /// nothing yet.
+  /// Checks the options and the samples (Error(kConfig): a tag outside num_classes, mixed
+  /// batches without samples of both kinds); reads nothing yet.
   DataLoader(std::vector<LoaderSample> samples, LoaderOptions options);
   /// Stops the workers (they finish the sample at hand) and joins them.
   ~DataLoader();
@@ -153,10 +185,12 @@ class DataLoader {
   void stop();
   void worker_loop();
   void load_sample(int64_t position, Slot& slot, int64_t row);
+  ImageMask load_background_photo(uint64_t seed, int64_t index, cv::Size size) const;
 
   std::vector<LoaderSample> samples_;
   LoaderOptions options_;
   bool has_masks_ = false;
+  std::vector<int64_t> masked_, unmasked_;  // sample indices with / without a mask path
   int64_t epoch_ = 0;
 
   // Epoch state, guarded by mutex_ while workers run.

@@ -1,9 +1,11 @@
 #pragma once
-/// `prepare`: turns a dataset (iMaterialist CSV, COCO JSON or image + mask folders) into the
-/// prepared layout every other part reads (docs/formats.md):
-///   masks/<stem>.png  one 8-bit PNG per photo, values = label-space classes, 255 = ignore
-///   index.csv         image_id,image,mask,split,width,height (image absolute, mask relative
-///                     to the output folder)
+/// `prepare`: turns a dataset (iMaterialist CSV, COCO JSON or image + mask folders), plus
+/// any number of photos with image-level tags or with no labels at all, into the prepared
+/// layout every other part reads (docs/formats.md):
+///   masks/<stem>.png  one 8-bit PNG per masked photo, values = label-space classes, 255 = ignore
+///   index.csv         image_id,image,mask,split,width,height,supervision,tags,source (image
+///                     absolute, mask relative to the output folder and empty for photos
+///                     without one; supervision mask | tags | none; tags = label-space values)
 ///   classes.json      label space name, class names (index = mask value), ignore value
 ///   stats.json        photos and pixels per class, class weights (class_stats.h)
 ///   subsets/subset_a.txt, subsets/subset_b.txt   class-stratified quick-experiment lists
@@ -18,6 +20,7 @@
 
 #include "fashionseg/annotations.h"
 #include "fashionseg/compose.h"
+#include "fashionseg/image_tags.h"
 #include "fashionseg/label_space.h"
 #include "fashionseg/progress.h"
 
@@ -34,9 +37,28 @@ struct PrepareOptions {
   bool overwrite = false;
 };
 
+/// The sources of one prepared dataset. Every photo comes from exactly one of them.
+struct PrepareInputs {
+  /// Photos with pixel masks (iMaterialist, COCO, mask folders); may be null. Its taxonomy
+  /// also resolves the tags.
+  const DatasetSource* masked = nullptr;
+  /// Tag files and unlabelled photo folders (image_tags.h); their tags are source category
+  /// ids, mapped through the label space like the masks' categories.
+  std::vector<UnmaskedSource> unmasked;
+};
+
+/// Photos and split of one source.
+struct SourceSummary {
+  std::string description;
+  std::string supervision;  ///< "mask", "tags" or "none"
+  size_t photos = 0, train = 0, val = 0;
+};
+
 /// What a prepare run did.
 struct PrepareSummary {
   size_t photos = 0;
+  size_t masked = 0, tagged = 0, unlabelled = 0;
+  std::vector<SourceSummary> sources;  ///< in the order given, the masked source first
   size_t masks_written = 0;
   size_t masks_kept = 0;  ///< complete masks of an earlier run, reused
   size_t train = 0, val = 0;
@@ -58,8 +80,17 @@ std::pair<std::vector<size_t>, std::vector<size_t>> stratified_subsets(
     const std::vector<std::string>& image_ids, const std::vector<std::vector<uint32_t>>& instances,
     uint64_t seed);
 
-/// Runs prepare. Throws Error naming file, line and ImageId for bad input; Error(kConfig)
-/// when the output folder holds masks made with other settings and overwrite is off.
+/// Runs prepare. Throws Error naming file, line and ImageId for bad input (a photo whose
+/// ImageId appears in two sources among them); Error(kConfig) when the output folder holds
+/// masks made with other settings and overwrite is off. The split rule is split_of for
+/// every photo, so each source keeps about val_fraction of its photos for validation, and a
+/// photo keeps its split when sources are added. Tags and unlabelled photos do not take part
+/// in the masks' settings check: adding them to a prepared folder keeps its masks. Class
+/// statistics count pixels of masked photos only, tags apart.
+PrepareSummary prepare_dataset(const PrepareInputs& inputs, const LabelSpace& labels,
+                               const PrepareOptions& options, Progress& progress);
+
+/// The same with a masked source only.
 PrepareSummary prepare_dataset(const DatasetSource& source, const LabelSpace& labels,
                                const PrepareOptions& options, Progress& progress);
 

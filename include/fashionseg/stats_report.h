@@ -9,8 +9,9 @@
 
 namespace fashionseg {
 
-/// The per-class table: value, name, photos, pixel %, and the four weights, one class a
-/// line, with a header line.
+/// The per-class table: value, name, photos, pixel %, and the four weights (and, when the
+/// dataset has tagged photos, how many list the class), one class a line, with a header line
+/// and a summary line.
 std::string format_class_table(const ClassStatistics& stats);
 
 /// A horizontal bar chart of pixel share per class (log-scaled bars, labelled with value,

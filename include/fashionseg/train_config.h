@@ -42,6 +42,25 @@ struct DataConfig {
   int64_t workers = 2;      ///< loader threads
   int64_t prefetch = 4;     ///< batches decoded ahead
   double oversample = 0.0;  ///< rare-class oversampling strength (0 = off, 1 = full)
+  // Photos without masks (prepared with tags or none; docs/training-config.md).
+  int64_t unmasked_per_batch = 0;       ///< photos without a mask in each batch (0 = masked only)
+  std::string unmasked_photos = "all";  ///< which of them: all (tags and none) or tagged
+  bool two_views = false;  ///< batches carry a weak and a strong view of unmasked photos
+  // Augmentations for photos unlike the training set (0 = off).
+  double zoom = 0.0;      ///< probability of a zoomed-in crop (upper body, a detail)
+  double zoom_min = 1.5;  ///< zoom factor range, relative to the whole photo in the crop box
+  double zoom_max = 4.0;
+  double zoom_upper = 0.5;        ///< share of zoomed crops on the upper body
+  double background = 0.0;        ///< probability of a new background (masked photos)
+  double background_photo = 0.5;  ///< share of them taken from another masked photo
+  double grayscale = 0.0;         ///< probability
+  double blur = 0.0;              ///< probability of a Gaussian blur
+  double blur_sigma = 2.0;        ///< largest blur sigma, pixels
+  double jpeg = 0.0;              ///< probability of JPEG re-compression
+  int64_t jpeg_quality = 30;      ///< lowest JPEG quality drawn (up to 95)
+  double gamma = 0.0;             ///< gamma from [1/(1+g), 1+g]
+  double color_cast = 0.0;        ///< per-channel gains from [1-c, 1+c]
+  int64_t cutout = 0;             ///< most cutout rectangles in a strong view
 };
 
 /// The training objective.

@@ -11,6 +11,9 @@
 #include <cstdint>
 #include <opencv2/core.hpp>
 #include <random>
+#include <vector>
+
+#include "fashionseg/augmentations.h"
 
 namespace fashionseg {
 
@@ -50,6 +53,19 @@ struct ColorJitterFactors {
   double hue = 0.0;  ///< fraction of a full turn
 };
 
+/// Zoomed-in training crops: close-ups such as an upper body or a detail, far past the
+/// random scale range. The window is centred on the focus (the labelled person of a masked
+/// photo, else the whole photo).
+struct ZoomOptions {
+  double probability = 0.0;  ///< share of training samples zoomed in instead of scaled
+  /// Zoom factor range, relative to the deterministic resize (the whole photo in the box).
+  double scale_min = 1.5;
+  double scale_max = 4.0;
+  /// Share of zoomed crops centred in the upper 35% of the focus (upper body); the others
+  /// are centred anywhere on it (a detail).
+  double upper = 0.5;
+};
+
 /// Options of the training and evaluation pipelines. Defaults do nothing.
 struct TransformOptions {
   /// First, deterministic resize (default none).
@@ -71,6 +87,14 @@ struct TransformOptions {
   double flip_probability = 0.0;
   /// Training: photometric jitter (default off).
   ColorJitterOptions jitter;
+  /// Training: zoomed-in crops (default off).
+  ZoomOptions zoom;
+  /// Training: gamma, colour cast, grayscale, blur, JPEG (default off).
+  AppearanceOptions appearance;
+  /// Training: new backgrounds behind masked photos (default off).
+  BackgroundOptions background;
+  /// Training: strong views get up to this many cutout rectangles (0 = none).
+  int cutout = 0;
   /// Colour of image padding (default the ImageNet mean; {0,0,0} for black).
   std::array<uint8_t, 3> image_pad_color = kMeanPadColor;
 };
@@ -125,28 +149,53 @@ void apply_color_jitter(cv::Mat& rgb, const ColorJitterFactors& factors);
 
 /// The random choices of one training transform, drawn for an input size.
 struct TrainPlan {
-  cv::Size scaled;      ///< size of the whole input after resize and random scale
+  cv::Size scaled;      ///< size of the whole input after resize and random scale (or zoom)
   cv::Rect window;      ///< the crop, in scaled coordinates (may reach outside)
+  bool zoomed = false;  ///< a zoomed-in crop
   bool flip = false;    ///< mirror left-right
   bool jitter = false;  ///< apply `jitter_factors`
   ColorJitterFactors jitter_factors;
+  AppearancePlan appearance;  ///< gamma, colour cast, grayscale, blur, JPEG
+  BackgroundPlan background;  ///< a new background (masked photos only)
 };
+
+/// The bounding box of a mask's labelled classes (values other than 0 and 255), or an empty
+/// rectangle when there are none: the focus of zoomed crops.
+cv::Rect labelled_box(const cv::Mat& mask);
 
 /// Draws the training pipeline's choices for an input of size `input`: deterministic resize
 /// and random scale (one combined factor), the crop window (its origin uniform over all
 /// placements that keep the window inside the scaled image, or the image inside the window
-/// where it is smaller; the whole scaled image without `crop`), flip, jitter factors. Draws
-/// from `rng` in this order: scale, window x, window y, flip, jitter (each only when on).
-TrainPlan draw_train_plan(cv::Size input, const TransformOptions& options, std::mt19937_64& rng);
+/// where it is smaller; the whole scaled image without `crop`), flip, jitter factors. A
+/// zoomed-in sample instead takes a zoom factor and centres the window on `focus` (input
+/// coordinates; empty = the whole input), kept inside the image where it fits. Draws from
+/// `rng` in this order: zoom?, scale or zoom factor (then the zoom's upper? and centre),
+/// window x, window y, flip, jitter, appearance, background (each only when on), so
+/// options that are off draw nothing.
+TrainPlan draw_train_plan(cv::Size input, const TransformOptions& options, std::mt19937_64& rng,
+                          cv::Rect focus = {});
 
-/// Applies a plan drawn for the mask's size: resamples only the window (image: INTER_AREA
-/// when shrinking, else INTER_LINEAR; mask: INTER_NEAREST), pads (image: pad colour, mask:
-/// 255), jitters the image's non-padded part, flips. `image` may be a reduced decode of the
-/// photo (decode_image_rgb_reduced: the mask's size / 2^k, sides within one pixel); it is
-/// mapped onto the same window. `mask` may be empty (then the plan is for the image's size).
-/// Throws Error(kInput) when the sizes do not fit together.
+/// The geometric part of a plan drawn for the mask's size: resamples only the window (image:
+/// INTER_AREA when shrinking, else INTER_LINEAR; mask: INTER_NEAREST), pads (image: pad
+/// colour, mask: 255), flips. `image` may be a reduced decode of the photo
+/// (decode_image_rgb_reduced: the mask's size / 2^k, sides within one pixel); it is mapped
+/// onto the same window. `mask` may be empty (then the plan is for the image's size). Sets
+/// `valid` (when given) to the part of the window holding photo pixels. Throws Error(kInput)
+/// when the sizes do not fit together.
+ImageMask apply_train_geometry(const cv::Mat& image, const cv::Mat& mask, const TrainPlan& plan,
+                               const TransformOptions& options, cv::Rect* valid = nullptr);
+
+/// The photometric part, in place: jitter on the `valid` part (padding keeps its colour),
+/// then the appearance changes on the whole image. Pixel positions do not change.
+void apply_train_photometric(cv::Mat& image, const TrainPlan& plan, const cv::Rect& valid);
+
+/// The whole plan: geometry, then (with a mask) the new background, then the photometric
+/// part. A kPhoto background needs `background_photo`: another masked photo already
+/// transformed to the window's size (its labels come with it); without one it takes a
+/// gradient of the plan's colours.
 ImageMask apply_train_plan(const cv::Mat& image, const cv::Mat& mask, const TrainPlan& plan,
-                           const TransformOptions& options);
+                           const TransformOptions& options,
+                           const ImageMask* background_photo = nullptr);
 
 /// The training pipeline: apply_train_plan(draw_train_plan(size, options, rng)).
 ImageMask train_transform(const ImageMask& input, const TransformOptions& options,

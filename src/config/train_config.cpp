@@ -38,6 +38,23 @@ void visit(Visitor& v, TrainConfig& c) {
     v.field("workers", c.data.workers);
     v.field("prefetch", c.data.prefetch);
     v.field("oversample", c.data.oversample);
+    v.field("unmasked_per_batch", c.data.unmasked_per_batch);
+    v.field("unmasked_photos", c.data.unmasked_photos);
+    v.field("two_views", c.data.two_views);
+    v.field("zoom", c.data.zoom);
+    v.field("zoom_min", c.data.zoom_min);
+    v.field("zoom_max", c.data.zoom_max);
+    v.field("zoom_upper", c.data.zoom_upper);
+    v.field("background", c.data.background);
+    v.field("background_photo", c.data.background_photo);
+    v.field("grayscale", c.data.grayscale);
+    v.field("blur", c.data.blur);
+    v.field("blur_sigma", c.data.blur_sigma);
+    v.field("jpeg", c.data.jpeg);
+    v.field("jpeg_quality", c.data.jpeg_quality);
+    v.field("gamma", c.data.gamma);
+    v.field("color_cast", c.data.color_cast);
+    v.field("cutout", c.data.cutout);
   });
   v.section("loss", [&] {
     v.field("type", c.loss.type);
@@ -290,6 +307,26 @@ void validate_train_config(const TrainConfig& c) {
   require(c.data.workers >= 1 && c.data.workers <= 1024, "data.workers", "must be in [1, 1024]");
   require(c.data.prefetch >= 1 && c.data.prefetch <= 1024, "data.prefetch", "must be in [1, 1024]");
   require(c.data.oversample >= 0 && c.data.oversample <= 1, "data.oversample", "must be in [0, 1]");
+  require(c.data.unmasked_per_batch >= 0 && c.data.unmasked_per_batch < c.data.batch_size,
+          "data.unmasked_per_batch", "must lie in [0, batch_size)");
+  require_choice(c.data.unmasked_photos, "data.unmasked_photos", {"all", "tagged"});
+  for (const auto& [key, p] : {std::pair<const char*, double>{"data.zoom", c.data.zoom},
+                               {"data.zoom_upper", c.data.zoom_upper},
+                               {"data.background", c.data.background},
+                               {"data.background_photo", c.data.background_photo},
+                               {"data.grayscale", c.data.grayscale},
+                               {"data.blur", c.data.blur},
+                               {"data.jpeg", c.data.jpeg}}) {
+    require(p >= 0 && p <= 1, key, "must be a probability in [0, 1]");
+  }
+  require(c.data.zoom_min > 0 && c.data.zoom_min <= c.data.zoom_max, "data.zoom_min",
+          "need 0 < zoom_min <= zoom_max");
+  require(c.data.blur_sigma >= 0.5, "data.blur_sigma", "must be >= 0.5");
+  require(c.data.jpeg_quality >= 1 && c.data.jpeg_quality <= 95, "data.jpeg_quality",
+          "must lie in [1, 95]");
+  require(c.data.gamma >= 0, "data.gamma", "must be >= 0");
+  require(c.data.color_cast >= 0 && c.data.color_cast < 1, "data.color_cast", "must lie in [0, 1)");
+  require(c.data.cutout >= 0, "data.cutout", "must be >= 0");
   require_choice(c.loss.class_weights, "loss.class_weights",
                  {"none", "inverse", "median", "enet", "original"});
   require(c.loss.aux_weight >= 0, "loss.aux_weight", "must be >= 0");

@@ -74,12 +74,26 @@ ClassStatistics compute_class_statistics(const std::string& label_space,
   return stats;
 }
 
+void add_tag_counts(ClassStatistics& stats, const std::vector<std::vector<int>>& tagged_photos,
+                    size_t unlabelled_photos) {
+  stats.tagged.assign(stats.class_names.size(), 0);
+  for (const auto& tags : tagged_photos) {
+    for (int value : tags) {
+      if (value >= 0 && size_t(value) < stats.tagged.size()) ++stats.tagged[size_t(value)];
+    }
+  }
+  stats.tagged_photo_count = tagged_photos.size();
+  stats.unlabelled_photo_count = unlabelled_photos;
+}
+
 void write_class_statistics(const std::filesystem::path& path, const ClassStatistics& stats) {
   nlohmann::json json;
   json["label_space"] = stats.label_space;
   json["photos"] = stats.photo_count;
   json["labelled_pixels"] = stats.labelled_pixels;
   json["ignored_pixels"] = stats.ignored_pixels;
+  json["tagged_photos"] = stats.tagged_photo_count;
+  json["unlabelled_photos"] = stats.unlabelled_photo_count;
   json["weight_definitions"] = {
       {"inverse_frequency", "1 / (K p_c), K = classes present, p_c = pixel share"},
       {"median_frequency", "median(f) / f_c, f_c = pixels of c / labelled pixels of photos with c"},
@@ -92,6 +106,7 @@ void write_class_statistics(const std::filesystem::path& path, const ClassStatis
                        {"photos", stats.photos[c]},
                        {"pixels", stats.pixels[c]},
                        {"pixel_share", stats.pixel_share[c]},
+                       {"tagged", c < stats.tagged.size() ? stats.tagged[c] : 0},
                        {"weights",
                         {{"inverse_frequency", stats.inverse_frequency[c]},
                          {"median_frequency", stats.median_frequency[c]},
@@ -111,11 +126,14 @@ ClassStatistics read_class_statistics(const std::filesystem::path& path) {
     stats.photo_count = json.at("photos").get<size_t>();
     stats.labelled_pixels = json.at("labelled_pixels").get<uint64_t>();
     stats.ignored_pixels = json.at("ignored_pixels").get<uint64_t>();
+    stats.tagged_photo_count = json.value("tagged_photos", size_t(0));
+    stats.unlabelled_photo_count = json.value("unlabelled_photos", size_t(0));
     for (const auto& entry : json.at("classes")) {
       stats.class_names.push_back(entry.at("name").get<std::string>());
       stats.photos.push_back(entry.at("photos").get<uint64_t>());
       stats.pixels.push_back(entry.at("pixels").get<uint64_t>());
       stats.pixel_share.push_back(entry.at("pixel_share").get<double>());
+      if (entry.contains("tagged")) stats.tagged.push_back(entry["tagged"].get<uint64_t>());
       const auto& weights = entry.at("weights");
       stats.inverse_frequency.push_back(weights.at("inverse_frequency").get<double>());
       stats.median_frequency.push_back(weights.at("median_frequency").get<double>());

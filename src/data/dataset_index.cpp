@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <unordered_map>
 
@@ -12,11 +13,63 @@
 namespace fashionseg {
 namespace fs = std::filesystem;
 
+const char* supervision_name(Supervision supervision) {
+  switch (supervision) {
+    case Supervision::kMask:
+      return "mask";
+    case Supervision::kTags:
+      return "tags";
+    case Supervision::kNone:
+      return "none";
+  }
+  return "mask";
+}
+
+std::vector<DatasetEntry> with_supervision(const std::vector<DatasetEntry>& entries,
+                                           Supervision supervision) {
+  std::vector<DatasetEntry> kept;
+  for (const DatasetEntry& entry : entries) {
+    if (entry.supervision == supervision) kept.push_back(entry);
+  }
+  return kept;
+}
+
 const std::vector<DatasetEntry>& PreparedDataset::split(const std::string& name) const {
   if (name == "train") return train;
   if (name == "val") return val;
   throw_config_error("unknown split '" + name + "'", "use train or val");
 }
+
+namespace {
+
+// "3 8 24": class values, each a tag of the label space (not background, not ignore).
+std::vector<int> parse_tags(const std::string& text, const PreparedDataset& dataset,
+                            const Location& at) {
+  std::vector<int> tags;
+  size_t begin = 0;
+  while (begin < text.size()) {
+    size_t end = text.find(' ', begin);
+    if (end == std::string::npos) end = text.size();
+    if (end > begin) {
+      int value = 0;
+      const auto result = std::from_chars(text.data() + begin, text.data() + end, value);
+      if (result.ec != std::errc() || result.ptr != text.data() + end || value <= 0 ||
+          value >= static_cast<int>(dataset.class_names.size())) {
+        throw_input_error("tag '" + text.substr(begin, end - begin) +
+                              "' is not a class value in [1, " +
+                              std::to_string(dataset.class_names.size() - 1) + "]",
+                          at);
+      }
+      tags.push_back(value);
+    }
+    begin = end + 1;
+  }
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+  return tags;
+}
+
+}  // namespace
 
 PreparedDataset read_prepared_dataset(const fs::path& dir) {
   PreparedDataset dataset;
@@ -73,8 +126,31 @@ PreparedDataset read_prepared_dataset(const fs::path& dir) {
       return p.is_absolute() ? p : (dataset.dir / p).lexically_normal();
     };
     entry.image = resolve(fields[column["image"]]);
-    entry.mask = resolve(fields[column["mask"]]);
     entry.split = fields[column["split"]];
+    if (column.count("supervision")) {
+      const std::string& kind = fields[column["supervision"]];
+      if (kind == "mask") {
+        entry.supervision = Supervision::kMask;
+      } else if (kind == "tags") {
+        entry.supervision = Supervision::kTags;
+      } else if (kind == "none") {
+        entry.supervision = Supervision::kNone;
+      } else {
+        throw_input_error("supervision '" + kind + "' is not mask, tags or none", at);
+      }
+    }
+    const std::string& mask = fields[column["mask"]];
+    if (entry.has_mask() != !mask.empty()) {
+      throw_input_error(entry.has_mask() ? "a masked photo needs a mask path"
+                                         : "only masked photos have a mask path",
+                        at);
+    }
+    if (!mask.empty()) entry.mask = resolve(mask);
+    if (column.count("tags")) entry.tags = parse_tags(fields[column["tags"]], dataset, at);
+    if (!entry.tags.empty() && !entry.has_tags()) {
+      throw_input_error("only photos with supervision 'tags' list tags", at);
+    }
+    if (column.count("source")) entry.source = fields[column["source"]];
     auto parse_positive = [&](const std::string& name) {
       const std::string& value = fields[column[name]];
       int number = 0;

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <numeric>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "fashionseg/class_stats.h"
@@ -56,9 +57,13 @@ struct PhotoRecord {
   std::vector<uint32_t> instances;  // per category index
 };
 
-nlohmann::json manifest_of(const DatasetSource& source, const LabelSpace& labels,
+// The manifest key listing tag and photo sources: recorded, but not part of the masks'
+// settings (adding such sources to a prepared folder keeps its masks).
+constexpr const char* kUnmaskedKey = "unmasked_sources";
+
+nlohmann::json manifest_of(const DatasetSource* source, const LabelSpace& labels,
                            const PrepareOptions& options) {
-  return {{"source", source.description()},
+  return {{"source", source ? source->description() : std::string("none")},
           {"label_space", labels.name()},
           {"classes", labels.class_names()},
           {"overlap", overlap_policy_name(options.overlap)}};
@@ -103,6 +108,7 @@ void check_output_settings(const fs::path& manifest_path, const nlohmann::json& 
     } catch (const nlohmann::json::exception&) {
       previous = nullptr;
     }
+    if (previous.is_object()) previous.erase(kUnmaskedKey);
     if (previous != manifest) {
       throw Error(ErrorKind::kConfig,
                   "the output folder was prepared from another source or with other settings",
@@ -115,6 +121,72 @@ void check_output_settings(const fs::path& manifest_path, const nlohmann::json& 
                 Location{options.output_dir.string(), 0, ""},
                 "use --overwrite to start over, or another output folder");
   }
+}
+
+// Size and label-space tags of one photo without a mask.
+struct UnmaskedRecord {
+  size_t source = 0, photo = 0;  // indices into PrepareInputs::unmasked and its photos
+  int width = 0, height = 0;
+  std::vector<int> tags;  // label-space values
+};
+
+// Every ImageId once over all sources: a photo in two sources would be trained twice, with
+// two kinds of supervision. Mask names must be unique among the masked photos.
+void check_unique_ids(const PrepareInputs& inputs) {
+  std::unordered_map<std::string, std::string> owner;  // ImageId -> source description
+  std::unordered_set<std::string> stems;
+  if (inputs.masked) {
+    const DatasetSource& source = *inputs.masked;
+    for (size_t i = 0; i < source.photo_count(); ++i) {
+      if (!stems.insert(mask_stem(source.image_id(i))).second) {
+        throw_input_error(
+            "two photos share the mask name '" + mask_stem(source.image_id(i)) + ".png'",
+            Location{"", 0, "ImageId " + source.image_id(i)});
+      }
+      owner.emplace(source.image_id(i), source.description());
+    }
+  }
+  for (const UnmaskedSource& source : inputs.unmasked) {
+    for (const UnmaskedPhoto& photo : source.photos) {
+      const auto [it, inserted] = owner.emplace(photo.image_id, source.description());
+      if (!inserted) {
+        throw_input_error("the photo is in two sources: this one and " + it->second, photo.where,
+                          "give each photo one source");
+      }
+    }
+  }
+}
+
+// Reads the size of every unmasked photo (decoding it: EXIF orientation decides the size
+// the loader sees, and an undecodable photo fails here, naming it) and maps its tags.
+std::vector<UnmaskedRecord> read_unmasked(const PrepareInputs& inputs, const LabelSpace& labels,
+                                          const PrepareOptions& options, Progress& progress) {
+  std::vector<UnmaskedRecord> records;
+  for (size_t s = 0; s < inputs.unmasked.size(); ++s) {
+    for (size_t p = 0; p < inputs.unmasked[s].photos.size(); ++p) {
+      UnmaskedRecord record;
+      record.source = s;
+      record.photo = p;
+      records.push_back(record);
+    }
+  }
+  progress.start("photos without masks", records.size());
+  parallel_for(records.size(), options.threads, [&](size_t i) {
+    UnmaskedRecord& record = records[i];
+    const UnmaskedPhoto& photo = inputs.unmasked[record.source].photos[record.photo];
+    const cv::Mat rgb = decode_image_rgb(read_file(photo.image), photo.image.string());
+    record.width = rgb.cols;
+    record.height = rgb.rows;
+    for (int id : photo.category_ids) {
+      const uint8_t value = labels.value_of(id, photo.where);
+      if (value != 0 && value != kIgnoreValue) record.tags.push_back(value);
+    }
+    std::sort(record.tags.begin(), record.tags.end());
+    record.tags.erase(std::unique(record.tags.begin(), record.tags.end()), record.tags.end());
+    progress.advance(1);
+  });
+  progress.finish();
+  return records;
 }
 
 }  // namespace
@@ -164,13 +236,21 @@ std::pair<std::vector<size_t>, std::vector<size_t>> stratified_subsets(
 
 PrepareSummary prepare_dataset(const DatasetSource& source, const LabelSpace& labels,
                                const PrepareOptions& options, Progress& progress) {
+  PrepareInputs inputs;
+  inputs.masked = &source;
+  return prepare_dataset(inputs, labels, options, progress);
+}
+
+PrepareSummary prepare_dataset(const PrepareInputs& inputs, const LabelSpace& labels,
+                               const PrepareOptions& options, Progress& progress) {
   if (options.val_fraction < 0.0 || options.val_fraction > 1.0) {
     throw_config_error("--val-fraction must lie in [0, 1]");
   }
+  if (!inputs.masked && inputs.unmasked.empty()) throw_config_error("prepare needs a source");
   const fs::path out = options.output_dir;
   const fs::path masks_dir = out / "masks";
   const fs::path manifest_path = out / "prepare.json";
-  const nlohmann::json manifest = manifest_of(source, labels, options);
+  const nlohmann::json manifest = manifest_of(inputs.masked, labels, options);
   check_output_settings(manifest_path, manifest, options);
   std::error_code ec;
   fs::create_directories(masks_dir, ec);
@@ -179,23 +259,31 @@ PrepareSummary prepare_dataset(const DatasetSource& source, const LabelSpace& la
                 Location{masks_dir.string(), 0, ""});
   remove_atomic_temps(out);
   remove_atomic_temps(masks_dir);
-  write_file_atomic(manifest_path, json_text(manifest, 2) + "\n");
+  nlohmann::json written_manifest = manifest;
+  written_manifest[kUnmaskedKey] = nlohmann::json::array();
+  for (const UnmaskedSource& source : inputs.unmasked) {
+    written_manifest[kUnmaskedKey].push_back(source.description());
+  }
+  write_file_atomic(manifest_path, json_text(written_manifest, 2) + "\n");
 
-  const size_t count = source.photo_count();
+  const size_t count = inputs.masked ? inputs.masked->photo_count() : 0;
   {
     std::unordered_set<std::string> stems;
     for (size_t i = 0; i < count; ++i) {
-      if (!stems.insert(mask_stem(source.image_id(i))).second) {
-        throw_input_error(
-            "two photos share the mask name '" + mask_stem(source.image_id(i)) + ".png'",
-            Location{"", 0, "ImageId " + source.image_id(i)});
+      const std::string id = inputs.masked->image_id(i);
+      if (!stems.insert(mask_stem(id)).second) {
+        throw_input_error("two photos share the mask name '" + mask_stem(id) + ".png'",
+                          Location{"", 0, "ImageId " + id});
       }
     }
   }
+  check_unique_ids(inputs);
   // Category index of each source category id (for instance counts).
   std::map<int, size_t> category_index;
-  for (const auto& category : source.taxonomy().categories) {
-    category_index.emplace(category.id, category_index.size());
+  if (inputs.masked) {
+    for (const auto& category : inputs.masked->taxonomy().categories) {
+      category_index.emplace(category.id, category_index.size());
+    }
   }
   const size_t classes = labels.class_count();
 
@@ -203,7 +291,7 @@ PrepareSummary prepare_dataset(const DatasetSource& source, const LabelSpace& la
   std::atomic<size_t> written{0}, kept{0};
   progress.start("prepare", count);
   parallel_for(count, options.threads, [&](size_t i) {
-    PhotoAnnotations photo = source.load(i);
+    PhotoAnnotations photo = inputs.masked->load(i);
     PhotoRecord& record = records[i];
     record.image_id = photo.image_id;
     record.image = fs::absolute(photo.image_path).lexically_normal();
@@ -240,26 +328,57 @@ PrepareSummary prepare_dataset(const DatasetSource& source, const LabelSpace& la
     progress.advance(1);
   });
   progress.finish();
+  const std::vector<UnmaskedRecord> unmasked = read_unmasked(inputs, labels, options, progress);
 
   PrepareSummary summary;
-  summary.photos = count;
+  summary.photos = count + unmasked.size();
   summary.masks_written = written;
   summary.masks_kept = kept;
+  summary.masked = count;
+  if (inputs.masked) {
+    summary.sources.push_back({inputs.masked->description(), "mask", count, 0, 0});
+  }
+  for (const UnmaskedSource& source : inputs.unmasked) {
+    const bool tags = source.kind == UnmaskedSource::Kind::kTags;
+    summary.sources.push_back(
+        {source.description(), tags ? "tags" : "none", source.photos.size(), 0, 0});
+    (tags ? summary.tagged : summary.unlabelled) += source.photos.size();
+  }
 
   std::vector<std::string> ids(count);
   std::vector<std::vector<uint32_t>> instances(count);
   std::vector<PhotoHistogram> histograms(count);
-  std::string index = "image_id,image,mask,split,width,height\n";
+  std::vector<std::vector<int>> tag_lists;
+  std::string index = "image_id,image,mask,split,width,height,supervision,tags,source\n";
+  const std::string masked_description = inputs.masked ? inputs.masked->description() : "";
+  auto add_row = [&](const std::string& image_id, const fs::path& image, const std::string& mask,
+                     int width, int height, const char* supervision, const std::vector<int>& tags,
+                     const std::string& source, SourceSummary& source_summary) {
+    const std::string split = split_of(image_id, options.seed, options.val_fraction);
+    (split == "val" ? summary.val : summary.train) += 1;
+    (split == "val" ? source_summary.val : source_summary.train) += 1;
+    std::string tag_text;
+    for (int value : tags) tag_text += (tag_text.empty() ? "" : " ") + std::to_string(value);
+    index += csv_field(image_id) + "," + csv_field(image.string()) + "," + csv_field(mask) + "," +
+             split + "," + std::to_string(width) + "," + std::to_string(height) + "," +
+             supervision + "," + tag_text + "," + csv_field(source) + "\n";
+  };
   for (size_t i = 0; i < count; ++i) {
     const PhotoRecord& record = records[i];
-    const std::string split = split_of(record.image_id, options.seed, options.val_fraction);
-    (split == "val" ? summary.val : summary.train) += 1;
-    index += csv_field(record.image_id) + "," + csv_field(record.image.string()) + "," +
-             csv_field(record.mask) + "," + split + "," + std::to_string(record.width) + "," +
-             std::to_string(record.height) + "\n";
+    add_row(record.image_id, record.image, record.mask, record.width, record.height, "mask", {},
+            masked_description, summary.sources.front());
     ids[i] = record.image_id;
     instances[i] = record.instances;
     histograms[i] = record.histogram;
+  }
+  for (const UnmaskedRecord& record : unmasked) {
+    const UnmaskedSource& source = inputs.unmasked[record.source];
+    const bool tags = source.kind == UnmaskedSource::Kind::kTags;
+    const UnmaskedPhoto& photo = source.photos[record.photo];
+    add_row(photo.image_id, photo.image, "", record.width, record.height, tags ? "tags" : "none",
+            record.tags, source.description(),
+            summary.sources[record.source + (inputs.masked ? 1 : 0)]);
+    if (tags) tag_lists.push_back(record.tags);
   }
   const auto [subset_a, subset_b] = stratified_subsets(ids, instances, options.seed);
   auto list_of = [&](const std::vector<size_t>& picked) {
@@ -277,8 +396,9 @@ PrepareSummary prepare_dataset(const DatasetSource& source, const LabelSpace& la
                                  {"ignore_value", int(kIgnoreValue)},
                                  {"overlap", overlap_policy_name(options.overlap)}};
   write_file_atomic(out / "classes.json", json_text(classes_json, 2) + "\n");
-  write_class_statistics(out / "stats.json",
-                         compute_class_statistics(labels.name(), labels.class_names(), histograms));
+  ClassStatistics stats = compute_class_statistics(labels.name(), labels.class_names(), histograms);
+  add_tag_counts(stats, tag_lists, summary.unlabelled);
+  write_class_statistics(out / "stats.json", stats);
   // Last: a complete index.csv means a complete prepared folder.
   write_file_atomic(out / "index.csv", index);
   return summary;

@@ -12,25 +12,37 @@ std::string format_class_table(const ClassStatistics& stats) {
   size_t name_width = 4;
   for (const auto& name : stats.class_names) name_width = std::max(name_width, name.size());
   name_width = std::min<size_t>(name_width, 40);
+  // Datasets with tagged photos get a column of their counts (masked photos are "photos").
+  const bool tags = stats.tagged_photo_count > 0 && stats.tagged.size() == stats.class_names.size();
   std::string text;
   char line[512];
-  std::snprintf(line, sizeof(line), "%5s  %-*s %8s %9s %10s %10s %8s %10s\n", "value",
+  std::snprintf(line, sizeof(line), "%5s  %-*s %8s %9s %10s %10s %8s %10s%s\n", "value",
                 int(name_width), "name", "photos", "pixels %", "inv-freq", "median-fr", "enet",
-                "mean-compl");
+                "mean-compl", tags ? "   tagged" : "");
   text += line;
   for (size_t c = 0; c < stats.class_names.size(); ++c) {
-    std::snprintf(line, sizeof(line), "%5zu  %-*s %8llu %9.3f %10.3f %10.3f %8.3f %10.3f\n", c,
+    std::snprintf(line, sizeof(line), "%5zu  %-*s %8llu %9.3f %10.3f %10.3f %8.3f %10.3f", c,
                   int(name_width), stats.class_names[c].substr(0, name_width).c_str(),
                   (unsigned long long)stats.photos[c], 100.0 * stats.pixel_share[c],
                   stats.inverse_frequency[c], stats.median_frequency[c], stats.enet[c],
                   stats.mean_complement[c]);
     text += line;
+    if (tags) {
+      std::snprintf(line, sizeof(line), " %8llu", (unsigned long long)stats.tagged[c]);
+      text += line;
+    }
+    text += "\n";
   }
   std::snprintf(line, sizeof(line),
                 "%zu photos, %llu labelled pixels, %llu ignored pixels, label space '%s'\n",
                 stats.photo_count, (unsigned long long)stats.labelled_pixels,
                 (unsigned long long)stats.ignored_pixels, stats.label_space.c_str());
   text += line;
+  if (stats.tagged_photo_count > 0 || stats.unlabelled_photo_count > 0) {
+    std::snprintf(line, sizeof(line), "and %zu photos with tags only, %zu unlabelled photos\n",
+                  stats.tagged_photo_count, stats.unlabelled_photo_count);
+    text += line;
+  }
   return text;
 }
 

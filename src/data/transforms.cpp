@@ -163,6 +163,16 @@ void validate_transform_options(const TransformOptions& o) {
   if (!(j.brightness >= 0 && j.contrast >= 0 && j.saturation >= 0 && j.hue >= 0 && j.hue <= 0.5)) {
     throw_config_error("jitter strengths must be >= 0 and hue <= 0.5");
   }
+  const auto& z = o.zoom;
+  if (!(z.probability >= 0 && z.probability <= 1) || !(z.upper >= 0 && z.upper <= 1)) {
+    throw_config_error("zoom and zoom_upper must be probabilities in [0, 1]");
+  }
+  if (!(z.scale_min > 0) || !(z.scale_max >= z.scale_min)) {
+    throw_config_error("zoom range must satisfy 0 < zoom_min <= zoom_max");
+  }
+  validate_appearance_options(o.appearance);
+  validate_background_options(o.background);
+  if (o.cutout < 0) throw_config_error("cutout must be >= 0");
 }
 
 TransformOptions fit_into_box(cv::Size box, cv::Size canvas) {
@@ -264,47 +274,107 @@ void apply_color_jitter(cv::Mat& rgb, const ColorJitterFactors& f) {
   cv::transform(rgb, rgb, map);
 }
 
-TrainPlan draw_train_plan(cv::Size input, const TransformOptions& options, std::mt19937_64& rng) {
+cv::Rect labelled_box(const cv::Mat& mask) {
+  if (mask.empty()) return {};
+  const cv::Mat labelled = (mask != 0) & (mask != kMaskPadValue);
+  return cv::boundingRect(labelled);
+}
+
+TrainPlan draw_train_plan(cv::Size input, const TransformOptions& options, std::mt19937_64& rng,
+                          cv::Rect focus) {
+  TrainPlan plan;
+  plan.zoomed = options.zoom.probability > 0 && bernoulli(rng, options.zoom.probability);
   double scale = resize_factor(input, options);
-  if (options.scale_max > options.scale_min) {
+  if (plan.zoomed) {
+    scale *= uniform_real(rng, options.zoom.scale_min, options.zoom.scale_max);
+  } else if (options.scale_max > options.scale_min) {
     scale *= uniform_real(rng, options.scale_min, options.scale_max);
   } else {
     scale *= options.scale_min;
   }
-  TrainPlan plan;
   plan.scaled = scaled_size(input, scale);
   const cv::Size crop = options.crop.width > 0 ? options.crop : plan.scaled;
   const int slack_x = plan.scaled.width - crop.width, slack_y = plan.scaled.height - crop.height;
   cv::Point origin(0, 0);
-  if (slack_x != 0) {
-    origin.x = static_cast<int>(uniform_int(rng, std::min(0, slack_x), std::max(0, slack_x)));
-  }
-  if (slack_y != 0) {
-    origin.y = static_cast<int>(uniform_int(rng, std::min(0, slack_y), std::max(0, slack_y)));
+  if (plan.zoomed) {
+    // Centre the window on the focus: its upper part (an upper body) or anywhere (a detail).
+    focus &= cv::Rect(cv::Point(0, 0), input);
+    if (focus.empty()) focus = cv::Rect(cv::Point(0, 0), input);
+    const double sx = static_cast<double>(plan.scaled.width) / input.width;
+    const double sy = static_cast<double>(plan.scaled.height) / input.height;
+    const bool upper = bernoulli(rng, options.zoom.upper);
+    const double cx = uniform_real(rng, focus.x * sx, (focus.x + focus.width) * sx);
+    const double cy =
+        uniform_real(rng, focus.y * sy, (focus.y + focus.height * (upper ? 0.35 : 1.0)) * sy);
+    origin.x = std::clamp(static_cast<int>(std::lround(cx - crop.width / 2.0)),
+                          std::min(0, slack_x), std::max(0, slack_x));
+    origin.y = std::clamp(static_cast<int>(std::lround(cy - crop.height / 2.0)),
+                          std::min(0, slack_y), std::max(0, slack_y));
+  } else {
+    if (slack_x != 0) {
+      origin.x = static_cast<int>(uniform_int(rng, std::min(0, slack_x), std::max(0, slack_x)));
+    }
+    if (slack_y != 0) {
+      origin.y = static_cast<int>(uniform_int(rng, std::min(0, slack_y), std::max(0, slack_y)));
+    }
   }
   plan.window = cv::Rect(origin, crop);
   plan.flip = options.flip_probability > 0 && bernoulli(rng, options.flip_probability);
   plan.jitter = options.jitter.enabled();
   if (plan.jitter) plan.jitter_factors = draw_color_jitter(options.jitter, rng);
+  if (options.appearance.enabled()) plan.appearance = draw_appearance(options.appearance, rng);
+  if (options.background.probability > 0) {
+    plan.background = draw_background(options.background, rng);
+  }
   return plan;
 }
 
-ImageMask apply_train_plan(const cv::Mat& image, const cv::Mat& mask, const TrainPlan& plan,
-                           const TransformOptions& options) {
+ImageMask apply_train_geometry(const cv::Mat& image, const cv::Mat& mask, const TrainPlan& plan,
+                               const TransformOptions& options, cv::Rect* valid_out) {
   check_reduced_pair(image, mask);
   // Crop first: everything after works on the (small) window only.
   cv::Rect valid;
   ImageMask out =
       crop_window(image, mask, plan.scaled, plan.window, options.image_pad_color, &valid);
-  if (plan.jitter && !valid.empty()) {
-    cv::Mat image_part = out.image(valid);  // padding keeps its colour
-    apply_color_jitter(image_part, plan.jitter_factors);
-  }
   if (plan.flip) {
     // In place: OpenCV's flip swaps mirrored pairs, so source and destination may coincide.
     cv::flip(out.image, out.image, 1);
     if (!out.mask.empty()) cv::flip(out.mask, out.mask, 1);
+    if (!valid.empty()) valid.x = out.image.cols - valid.x - valid.width;
   }
+  if (valid_out) *valid_out = valid;
+  return out;
+}
+
+void apply_train_photometric(cv::Mat& image, const TrainPlan& plan, const cv::Rect& valid) {
+  if (plan.jitter && !valid.empty()) {
+    // The jitter is one affine colour map with the part's mean: mirroring does not change it.
+    cv::Mat image_part = image(valid);  // padding keeps its colour
+    apply_color_jitter(image_part, plan.jitter_factors);
+  }
+  apply_appearance(image, plan.appearance);
+}
+
+ImageMask apply_train_plan(const cv::Mat& image, const cv::Mat& mask, const TrainPlan& plan,
+                           const TransformOptions& options, const ImageMask* background_photo) {
+  cv::Rect valid;
+  ImageMask out = apply_train_geometry(image, mask, plan, options, &valid);
+  if (!out.mask.empty() && plan.background.kind != BackgroundKind::kNone) {
+    // Padding is background to replace as well: the new background's pixels and labels are
+    // known there.
+    cv::Mat outside(out.mask.size(), CV_8UC1, cv::Scalar(255));
+    if (!valid.empty()) outside(valid).setTo(0);
+    out.mask.setTo(0, outside);
+    if (plan.background.kind == BackgroundKind::kPhoto && background_photo) {
+      replace_background(out.image, out.mask, background_photo->image, background_photo->mask);
+    } else {
+      BackgroundPlan drawn = plan.background;
+      if (drawn.kind == BackgroundKind::kPhoto) drawn.kind = BackgroundKind::kGradient;
+      replace_background(out.image, out.mask, render_background(out.image.size(), drawn));
+    }
+    valid = cv::Rect(cv::Point(0, 0), out.image.size());
+  }
+  apply_train_photometric(out.image, plan, valid);
   return out;
 }
 

@@ -63,3 +63,38 @@ std::vector<int64_t> rank_epoch_order(const EpochOrderSpec& spec, int64_t epoch)
 }
 
 }  // namespace fashionseg
+
+namespace fashionseg {
+
+std::vector<int64_t> mixed_rank_epoch_order(const MixedOrderSpec& spec, int64_t epoch) {
+  const int64_t per_masked = spec.masked_per_batch, per_unmasked = spec.unmasked_per_batch;
+  const std::vector<int64_t> masked = rank_epoch_order(spec.masked, epoch);
+  const int64_t n = static_cast<int64_t>(masked.size());
+  const int64_t batches = spec.drop_last ? n / per_masked : (n + per_masked - 1) / per_masked;
+  // The unmasked pool is cycled through as often as the batches need, each pass in a new
+  // order of its own (a stream apart from the masked pool's).
+  std::vector<int64_t> unmasked;
+  const size_t needed = static_cast<size_t>(batches * per_unmasked);
+  for (uint64_t pass = 0; unmasked.size() < needed; ++pass) {
+    EpochOrderSpec pass_spec = spec.unmasked;
+    pass_spec.seed = derive_seed(spec.unmasked.seed, 0x756e6d61736b6564ull, pass);
+    const std::vector<int64_t> part = rank_epoch_order(pass_spec, epoch);
+    if (part.empty()) break;
+    unmasked.insert(unmasked.end(), part.begin(), part.end());
+  }
+  std::vector<int64_t> order;
+  order.reserve(static_cast<size_t>(batches * (per_masked + per_unmasked)));
+  for (int64_t b = 0; b < batches; ++b) {
+    for (int64_t k = b * per_masked; k < std::min(n, (b + 1) * per_masked); ++k) {
+      order.push_back(spec.masked_ids[static_cast<size_t>(masked[static_cast<size_t>(k)])]);
+    }
+    for (int64_t k = b * per_unmasked; k < (b + 1) * per_unmasked; ++k) {
+      if (static_cast<size_t>(k) < unmasked.size()) {
+        order.push_back(spec.unmasked_ids[static_cast<size_t>(unmasked[static_cast<size_t>(k)])]);
+      }
+    }
+  }
+  return order;
+}
+
+}  // namespace fashionseg

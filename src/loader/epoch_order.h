@@ -31,4 +31,21 @@ inline int64_t global_position(const EpochOrderSpec& spec, int64_t k) {
   return spec.rank + k * static_cast<int64_t>(spec.world_size);
 }
 
+/// Batches that mix two pools: each takes masked_per_batch samples from the masked pool's
+/// order (rank_epoch_order of `masked`, drop_last applied to it) followed by
+/// unmasked_per_batch from the unmasked pool's, which is cycled through in a new order per
+/// pass as often as the epoch needs (so a small pool repeats, a large one is sampled). The
+/// specs index their pools; `masked_ids` / `unmasked_ids` map pool positions to samples.
+/// Returns this rank's samples, batch after batch (the last batch may lack masked samples).
+struct MixedOrderSpec {
+  EpochOrderSpec masked, unmasked;
+  std::vector<int64_t> masked_ids, unmasked_ids;
+  int64_t masked_per_batch = 1;
+  int64_t unmasked_per_batch = 0;
+  bool drop_last = false;
+};
+
+/// This rank's mixed order of `epoch` (see MixedOrderSpec).
+std::vector<int64_t> mixed_rank_epoch_order(const MixedOrderSpec& spec, int64_t epoch);
+
 }  // namespace fashionseg

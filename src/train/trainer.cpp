@@ -59,6 +59,20 @@ TransformOptions train_transform_options(const DataConfig& data) {
   t.jitter.contrast = data.contrast;
   t.jitter.saturation = data.saturation;
   t.jitter.hue = data.hue;
+  t.zoom.probability = data.zoom;
+  t.zoom.scale_min = data.zoom_min;
+  t.zoom.scale_max = data.zoom_max;
+  t.zoom.upper = data.zoom_upper;
+  t.background.probability = data.background;
+  t.background.photo_share = data.background_photo;
+  t.appearance.grayscale = data.grayscale;
+  t.appearance.blur = data.blur;
+  t.appearance.blur_sigma = data.blur_sigma;
+  t.appearance.jpeg = data.jpeg;
+  t.appearance.jpeg_quality = static_cast<int>(data.jpeg_quality);
+  t.appearance.gamma = data.gamma;
+  t.appearance.color_cast = data.color_cast;
+  t.cutout = static_cast<int>(data.cutout);
   return t;
 }
 
@@ -69,8 +83,26 @@ TransformOptions eval_transform_options(const DataConfig& data) {
 std::vector<LoaderSample> loader_samples(const std::vector<DatasetEntry>& entries) {
   std::vector<LoaderSample> samples;
   samples.reserve(entries.size());
-  for (const auto& entry : entries) samples.push_back({entry.image, entry.mask, entry.image_id});
+  for (const auto& entry : entries) {
+    samples.push_back({entry.image, entry.mask, entry.image_id, entry.tags, entry.has_tags(),
+                       cv::Size(entry.width, entry.height)});
+  }
   return samples;
+}
+
+// The training photos: the masked ones, then (with mixed batches) those without a mask.
+std::vector<DatasetEntry> training_entries(const std::vector<DatasetEntry>& split,
+                                           const DataConfig& data) {
+  std::vector<DatasetEntry> entries = with_supervision(split, Supervision::kMask);
+  if (data.unmasked_per_batch > 0) {
+    for (const DatasetEntry& entry : split) {
+      if (entry.has_tags() ||
+          (entry.supervision == Supervision::kNone && data.unmasked_photos == "all")) {
+        entries.push_back(entry);
+      }
+    }
+  }
+  return entries;
 }
 
 std::vector<float> class_weights(const LossConfig& loss, const fs::path& root) {
@@ -151,8 +183,8 @@ class Run {
 void Run::setup() {
   dataset_ = read_prepared_dataset(config_.data.root);
   num_classes_ = static_cast<int64_t>(dataset_.class_names.size());
-  if (dataset_.split(config_.data.train_split).empty()) {
-    throw Error(ErrorKind::kConfig, "the training split is empty",
+  if (with_supervision(dataset_.split(config_.data.train_split), Supervision::kMask).empty()) {
+    throw Error(ErrorKind::kConfig, "the training split has no photos with masks",
                 Location{config_.data.root, 0, "split " + config_.data.train_split});
   }
   model_options_ = model_options(config_.model, num_classes_);
@@ -181,11 +213,18 @@ void Run::setup() {
   LoaderOptions train_options;
   train_options.batch_size = config_.data.batch_size;
   train_options.shuffle = true;
-  const auto& train_entries = dataset_.split(config_.data.train_split);
+  const std::vector<DatasetEntry> train_entries =
+      training_entries(dataset_.split(config_.data.train_split), config_.data);
+  const std::vector<DatasetEntry> masked_train =
+      with_supervision(train_entries, Supervision::kMask);
   // Drop a ragged last batch in training only when there is more than one batch: a batch of
   // one photo gives BatchNorm useless statistics.
+  const int64_t masked_per_batch = config_.data.batch_size - config_.data.unmasked_per_batch;
   train_options.drop_last =
-      static_cast<int64_t>(train_entries.size()) > config_.data.batch_size * group_.world_size();
+      static_cast<int64_t>(masked_train.size()) > masked_per_batch * group_.world_size();
+  train_options.num_classes = num_classes_;
+  train_options.unmasked_per_batch = config_.data.unmasked_per_batch;
+  train_options.two_views = config_.data.two_views;
   train_options.workers = static_cast<int>(config_.data.workers);
   train_options.prefetch_batches = static_cast<int>(config_.data.prefetch);
   train_options.seed = config_.train.seed;
@@ -196,18 +235,24 @@ void Run::setup() {
   train_options.channels_last = channels_last();
   if (config_.data.oversample > 0) {
     train_options.sample_weights =
-        rare_class_sample_weights(train_entries, num_classes_, config_.data.oversample,
+        rare_class_sample_weights(masked_train, num_classes_, config_.data.oversample,
                                   static_cast<int>(config_.data.workers));
+    // Photos without masks come after the masked ones, drawn from their own pool.
+    train_options.sample_weights.resize(train_entries.size(), 1.0);
   }
   train_loader_ = std::make_unique<DataLoader>(loader_samples(train_entries), train_options);
 
-  const auto& val_entries = dataset_.split(config_.data.val_split);
+  // Pixel metrics need masks: photos without them are left to category metrics.
+  const std::vector<DatasetEntry> val_entries =
+      with_supervision(dataset_.split(config_.data.val_split), Supervision::kMask);
   if (config_.train.val_every > 0 && !val_entries.empty()) {
     LoaderOptions val_options = train_options;
     val_options.shuffle = false;
     val_options.drop_last = false;
     val_options.train = false;
     val_options.sample_weights.clear();
+    val_options.unmasked_per_batch = 0;
+    val_options.two_views = false;
     // Validation runs on rank 0 over the whole split: every photo counted exactly once.
     val_options.rank = 0;
     val_options.world_size = 1;

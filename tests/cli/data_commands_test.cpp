@@ -42,7 +42,8 @@ TEST(DataCommands, SynthPrepareStatsEndToEnd) {
     masks += entry.is_regular_file();
   EXPECT_EQ(masks, 10);
   const std::string index = slurp(dir / "prepared" / "index.csv");
-  EXPECT_EQ(index.rfind("image_id,image,mask,split,width,height\n", 0), 0u) << index;
+  EXPECT_EQ(index.rfind("image_id,image,mask,split,width,height,supervision,tags,source\n", 0), 0u)
+      << index;
 
   // Again: everything is kept.
   result =

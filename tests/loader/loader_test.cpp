@@ -455,9 +455,17 @@ TEST_F(LoaderTest, BadOptionsAreConfigErrors) {
   rejects([](LoaderOptions& o) { o.sample_weights = {1.0}; });
   rejects([](LoaderOptions& o) { o.sample_weights.assign(kSamples, 0.0); });
   rejects([](LoaderOptions& o) { o.transform.scale_min = -1; });
+}
+
+TEST_F(LoaderTest, APhotoWithoutAMaskAmongMaskedOnesGetsAnIgnoreMask) {
   std::vector<LoaderSample> mixed = samples();
   mixed[3].mask.clear();
-  EXPECT_THROW(DataLoader(mixed, eval_options()), Error);
+  DataLoader loader(mixed, eval_options());
+  const Batch batch = *loader.next();
+  EXPECT_TRUE(batch.masks[3].eq(255).all().item<bool>());
+  EXPECT_FALSE(batch.has_mask[3].item<bool>());
+  EXPECT_TRUE(batch.has_mask[2].item<bool>());
+  EXPECT_FALSE(batch.masks[2].eq(255).all().item<bool>());
 }
 
 TEST_F(LoaderTest, DestructionMidEpochDoesNotHang) {
