@@ -152,10 +152,16 @@ inline int status_of(const std::string& answer) {
   return std::atoi(answer.substr(9, 3).c_str());
 }
 
-/// The body of a raw HTTP answer (after the blank line).
+/// The body of the first raw HTTP answer: after the blank line, Content-Length bytes when
+/// the answer says so (pipelined answers may follow).
 inline std::string body_of(const std::string& answer) {
   const size_t at = answer.find("\r\n\r\n");
-  return at == std::string::npos ? std::string() : answer.substr(at + 4);
+  if (at == std::string::npos) return {};
+  const std::string head = answer.substr(0, at);
+  const size_t length_at = head.find("Content-Length: ");
+  if (length_at == std::string::npos) return answer.substr(at + 4);
+  const size_t length = std::strtoul(head.c_str() + length_at + 16, nullptr, 10);
+  return answer.substr(at + 4, length);
 }
 
 }  // namespace fashionseg::test
