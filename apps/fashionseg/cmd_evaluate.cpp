@@ -61,7 +61,7 @@ void print_table(const nlohmann::json& metrics) {
 std::vector<LoaderSample> split_samples(const PreparedDataset& dataset, const std::string& split) {
   std::vector<LoaderSample> samples;
   for (const auto& entry : with_supervision(dataset.split(split), Supervision::kMask)) {
-    samples.push_back({entry.image, entry.mask, entry.image_id});
+    samples.push_back({entry.image, entry.mask, entry.image_id, {}, false, {0, 0}});
   }
   if (samples.empty()) throw_config_error("split '" + split + "' has no photos with masks");
   return samples;

@@ -55,7 +55,11 @@ class LoaderTest : public ::testing::Test {
     for (int i = 0; i < kSamples; ++i) {
       const std::string stem = "photo" + std::to_string(i);
       list.push_back({*dir_ / (stem + ".png"),
-                      with_masks ? *dir_ / (stem + "_mask.png") : std::filesystem::path(), ""});
+                      with_masks ? *dir_ / (stem + "_mask.png") : std::filesystem::path(),
+                      "",
+                      {},
+                      false,
+                      {0, 0}});
     }
     return list;
   }
@@ -282,7 +286,7 @@ TEST(LoaderJpeg, ReducedDecodeKeepsMasksAndAlignmentAndStaysDeterministic) {
     const std::string stem = "jpeg" + std::to_string(i);
     write_jpeg(dir / (stem + ".jpg"), rgb, 95);
     write_png(dir / (stem + ".png"), mask, false);
-    list.push_back({dir / (stem + ".jpg"), dir / (stem + ".png"), ""});
+    list.push_back({dir / (stem + ".jpg"), dir / (stem + ".png"), "", {}, false, {0, 0}});
   }
   LoaderOptions o;
   o.train = true;
@@ -349,7 +353,7 @@ TEST(LoaderJpeg, SlightlyWrongMaskSizeIsCaughtWithReducedDecode) {
   o.transform.resize = ResizeMode::kShortSide;
   o.transform.short_side = 64;
   o.transform.crop = {48, 64};
-  DataLoader loader({{dir / "photo.jpg", dir / "mask.png", ""}}, o);
+  DataLoader loader({{dir / "photo.jpg", dir / "mask.png", "", {}, false, {0, 0}}}, o);
   try {
     loader.next();
     FAIL() << "expected an error";

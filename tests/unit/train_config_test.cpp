@@ -64,14 +64,14 @@ TEST(TrainConfig, RangesAndChoicesAreChecked) {
 }
 
 TEST(TrainConfig, PhotosWithoutMasksAndNewAugmentationsAreDataKeys) {
-  const auto defaults = parse_train_config("", "empty.yaml");
+  const auto defaults = parse_train_config("data:\n  root: d\n", "empty.yaml");
   EXPECT_EQ(defaults.data.unmasked_per_batch, 0);
   EXPECT_EQ(defaults.data.unmasked_photos, "all");
   EXPECT_FALSE(defaults.data.two_views);
   EXPECT_DOUBLE_EQ(defaults.data.zoom, 0.0);
   EXPECT_DOUBLE_EQ(defaults.data.background, 0.0);
   const auto config = parse_train_config(
-      "data:\n  batch_size: 8\n  unmasked_per_batch: 2\n  unmasked_photos: tagged\n"
+      "data:\n  root: d\n  batch_size: 8\n  unmasked_per_batch: 2\n  unmasked_photos: tagged\n"
       "  two_views: true\n  zoom: 0.3\n  zoom_max: 6\n  background: 0.4\n"
       "  background_photo: 0.25\n  grayscale: 0.1\n  blur: 0.2\n  blur_sigma: 3\n"
       "  jpeg: 0.3\n  jpeg_quality: 20\n  gamma: 0.4\n  color_cast: 0.15\n  cutout: 2\n",
@@ -84,17 +84,21 @@ TEST(TrainConfig, PhotosWithoutMasksAndNewAugmentationsAreDataKeys) {
   EXPECT_EQ(config.data.jpeg_quality, 20);
   EXPECT_EQ(config.data.cutout, 2);
   EXPECT_EQ(to_yaml(parse_train_config(to_yaml(config), "resolved.yaml")), to_yaml(config));
-  EXPECT_NE(
-      error_of("data:\n  batch_size: 4\n  unmasked_per_batch: 4\n").find("data.unmasked_per_batch"),
-      std::string::npos);
-  EXPECT_NE(error_of("data:\n  unmasked_photos: some\n").find("all, tagged"), std::string::npos);
-  EXPECT_NE(error_of("data:\n  zoom: 1.5\n").find("data.zoom"), std::string::npos);
-  EXPECT_NE(error_of("data:\n  zoom_min: 5\n").find("data.zoom_min"), std::string::npos);
-  EXPECT_NE(error_of("data:\n  background: -0.1\n").find("data.background"), std::string::npos);
-  EXPECT_NE(error_of("data:\n  jpeg_quality: 100\n").find("data.jpeg_quality"), std::string::npos);
-  EXPECT_NE(error_of("data:\n  color_cast: 1\n").find("data.color_cast"), std::string::npos);
-  EXPECT_NE(error_of("data:\n  cutout: -1\n").find("data.cutout"), std::string::npos);
-  EXPECT_NE(error_of("data:\n  unlabeled_ratio: 0.5\n").find("unmasked_per_batch"),
+  EXPECT_NE(error_of("data:\n  root: d\n  batch_size: 4\n  unmasked_per_batch: 4\n")
+                .find("data.unmasked_per_batch"),
+            std::string::npos);
+  EXPECT_NE(error_of("data:\n  root: d\n  unmasked_photos: some\n").find("all, tagged"),
+            std::string::npos);
+  EXPECT_NE(error_of("data:\n  root: d\n  zoom: 1.5\n").find("data.zoom"), std::string::npos);
+  EXPECT_NE(error_of("data:\n  root: d\n  zoom_min: 5\n").find("data.zoom_min"), std::string::npos);
+  EXPECT_NE(error_of("data:\n  root: d\n  background: -0.1\n").find("data.background"),
+            std::string::npos);
+  EXPECT_NE(error_of("data:\n  root: d\n  jpeg_quality: 100\n").find("data.jpeg_quality"),
+            std::string::npos);
+  EXPECT_NE(error_of("data:\n  root: d\n  color_cast: 1\n").find("data.color_cast"),
+            std::string::npos);
+  EXPECT_NE(error_of("data:\n  root: d\n  cutout: -1\n").find("data.cutout"), std::string::npos);
+  EXPECT_NE(error_of("data:\n  root: d\n  unlabeled_ratio: 0.5\n").find("unmasked_per_batch"),
             std::string::npos)
       << "an unknown key lists the valid ones";
 }
