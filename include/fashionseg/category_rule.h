@@ -51,7 +51,7 @@ nlohmann::json category_rule_to_json(const CategoryThresholds& rule);
 /// Error(kInput) for missing fields, wrong types, lengths that differ from `num_classes`, or
 /// values outside [0, 1] (thresholds) / (0, 100] (temperature).
 CategoryThresholds category_rule_from_json(const nlohmann::json& json, int num_classes,
-                                     const std::string& where);
+                                           const std::string& where);
 
 /// One calibration photo: the evidence per class (index = label value, entry 0 unused) and
 /// the classes truly in it (from its mask or its tags).
@@ -77,8 +77,8 @@ struct CalibrationOptions {
 /// Fits a rule for `num_classes` classes on the photos. Photos whose evidence has no head
 /// (NaN logits) calibrate the areas only. Throws Error(kInput) when there are no photos or
 /// a photo's evidence has the wrong length.
-CategoryThresholds calibrate_category_rule(const std::vector<CalibrationPhoto>& photos, int num_classes,
-                                     const CalibrationOptions& options = {});
+CategoryThresholds calibrate_category_rule(const std::vector<CalibrationPhoto>& photos,
+                                           int num_classes, const CalibrationOptions& options = {});
 
 /// Per-class and micro-averaged precision / recall / F1 of the rule's decisions on photos.
 struct CategoryScores {

@@ -106,7 +106,7 @@ struct Batch {
   /// int64 [B,H,W] labels (255 = ignore; all 255 in rows without a mask); undefined when no
   /// sample of the loader has a mask.
   torch::Tensor masks;
-  torch::Tensor indices;         ///< int64 [B], the samples' positions in the loader's sample list
+  torch::Tensor indices;  ///< int64 [B], the samples' positions in the loader's sample list
   /// int64 [B, 2]: each photo's height and width inside its padded row (evaluation pipeline:
   /// the photo fitted into the box; training: the whole crop).
   torch::Tensor sizes;

@@ -40,7 +40,7 @@ struct SegmenterOptions {
   /// Also find each category's dominant colours (FoundCategory::colors, garment_colors.h).
   bool colors = true;
   ColorOptions color_options;  ///< how the colours are found
-  bool pieces = false;      ///< also return the connected pieces of each category
+  bool pieces = false;         ///< also return the connected pieces of each category
   /// Also return the raw logits of the photo fitted into the model's box and padded, as the
   /// model returns them (Segmentation::input_logits). Taken from the segmentation's own
   /// forward pass when it has a plain one (no window, a scale of 1); otherwise one more pass.

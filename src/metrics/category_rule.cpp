@@ -163,7 +163,7 @@ nlohmann::json category_rule_to_json(const CategoryThresholds& rule) {
 }
 
 CategoryThresholds category_rule_from_json(const nlohmann::json& json, int num_classes,
-                                     const std::string& where) {
+                                           const std::string& where) {
   auto fail = [&](const std::string& message) {
     throw_input_error("category rule: " + message, Location{where, 0, {}});
   };
@@ -196,8 +196,8 @@ CategoryThresholds category_rule_from_json(const nlohmann::json& json, int num_c
   return rule;
 }
 
-CategoryThresholds calibrate_category_rule(const std::vector<CalibrationPhoto>& photos, int num_classes,
-                                     const CalibrationOptions& options) {
+CategoryThresholds calibrate_category_rule(const std::vector<CalibrationPhoto>& photos,
+                                           int num_classes, const CalibrationOptions& options) {
   check_photos(photos, num_classes);
   if (options.probability_grid.empty() || options.area_grid.empty()) {
     throw_config_error("calibration grids must not be empty");
