@@ -216,7 +216,7 @@ TEST_F(ServeCli, EachBadRequestGetsItsStatusAndReason) {
   ASSERT_EQ(made.exit_code, 0) << made.output;
   Case cases[] = {
       {c.Post("/v1/segment", read_file(*dir_ / "photos/broken.jpg"), "image/jpeg"), 400,
-       "cannot decode"},
+       "truncated JPEG"},
       {c.Post("/v1/segment", read_file(*dir_ / "large.png"), "image/png"), 400,
        "more than the limit of 20000"},
       {c.Post("/v1/segment", big, "application/octet-stream"), 413, "larger than the limit"},
