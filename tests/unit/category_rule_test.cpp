@@ -25,6 +25,19 @@ CalibrationPhoto photo(int classes, std::vector<int> truth) {
   return p;
 }
 
+/// 40 photos without a head: class 1 covers 1.5% of the even ones (where it is present) and
+/// shows as 0.2% specks on the odd ones (where it is not).
+std::vector<CalibrationPhoto> pieces_and_specks() {
+  std::vector<CalibrationPhoto> photos;
+  for (int i = 0; i < 40; ++i) {
+    const bool present = i % 2 == 0;
+    CalibrationPhoto p = photo(2, present ? std::vector<int>{1} : std::vector<int>{});
+    p.evidence[1].area = present ? 0.015 : 0.002;
+    photos.push_back(p);
+  }
+  return photos;
+}
+
 TEST(CategoryThresholds, WithoutHeadTheAreaDecides) {
   CategoryThresholds rule = CategoryThresholds::defaults(3, 0.01);
   EXPECT_TRUE(rule.accepts(1, {kNoHead, 0.01}));
@@ -77,13 +90,7 @@ TEST(CategoryThresholds, JsonRoundTripAndClearErrors) {
 TEST(CategoryCalibration, FindsTheAreaThatSeparatesTruePiecesFromSpecks) {
   // Class 1 is present with 1.5% of the photo, and appears as 0.2% specks where absent: any
   // threshold in (0.002, 0.015] separates them; the grid's best is the highest such, 0.01.
-  std::vector<CalibrationPhoto> photos;
-  for (int i = 0; i < 40; ++i) {
-    const bool present = i % 2 == 0;
-    CalibrationPhoto p = photo(2, present ? std::vector<int>{1} : std::vector<int>{});
-    p.evidence[1].area = present ? 0.015 : 0.002;
-    photos.push_back(p);
-  }
+  std::vector<CalibrationPhoto> photos = pieces_and_specks();
   CalibrationOptions options;
   options.fit_temperature = false;
   const CategoryThresholds rule = calibrate_category_rule(photos, 2, options);
@@ -154,13 +161,7 @@ TEST(CategoryCalibration, RareClassesTakeThePooledThresholds) {
 }
 
 TEST(CategoryCalibration, CrossValidationScoresHeldOutPhotosOnly) {
-  std::vector<CalibrationPhoto> photos;
-  for (int i = 0; i < 40; ++i) {
-    const bool present = i % 2 == 0;
-    CalibrationPhoto p = photo(2, present ? std::vector<int>{1} : std::vector<int>{});
-    p.evidence[1].area = present ? 0.015 : 0.002;
-    photos.push_back(p);
-  }
+  std::vector<CalibrationPhoto> photos = pieces_and_specks();
   // One photo whose truth contradicts its evidence: whichever fold holds it misses it.
   photos[1].truth = {1};
   const CategoryScores scores = cross_validated_scores(photos, 2, 4);
