@@ -29,6 +29,7 @@ struct EvaluateArguments {
   double window = 0.0;
   bool fast = false;
   double min_area = 0.001;
+  bool min_area_given = false;
   int batch_size = 4;
   int workers = 2;
 };
@@ -57,16 +58,6 @@ void print_table(const nlohmann::json& metrics) {
   }
 }
 
-/// The photos of a split that have masks (tags-only and unlabelled photos have none).
-std::vector<LoaderSample> split_samples(const PreparedDataset& dataset, const std::string& split) {
-  std::vector<LoaderSample> samples;
-  for (const auto& entry : with_supervision(dataset.split(split), Supervision::kMask)) {
-    samples.push_back({entry.image, entry.mask, entry.image_id, {}, false, {0, 0}});
-  }
-  if (samples.empty()) throw_config_error("split '" + split + "' has no photos with masks");
-  return samples;
-}
-
 void run_evaluate(const EvaluateArguments& a) {
   SegmenterOptions segment;
   segment.device = a.device;
@@ -74,6 +65,7 @@ void run_evaluate(const EvaluateArguments& a) {
   if (!a.scales.empty()) segment.scales = a.scales;
   segment.window_scale = a.window;
   segment.area_rule.min_area_fraction = a.min_area;
+  segment.area_rule.overrides_calibration = a.min_area_given;
   if (a.fast && (!a.scales.empty() || a.window > 0.0)) {
     throw_config_error("--fast scores the model's input size only", "drop --scales / --window");
   }
@@ -84,7 +76,8 @@ void run_evaluate(const EvaluateArguments& a) {
     throw_config_error("the model predicts " + std::to_string(names.size()) +
                        " classes, the dataset has " + std::to_string(dataset.class_names.size()));
   }
-  const std::vector<LoaderSample> samples = split_samples(dataset, a.split);
+  // Tag-only photos are scored on their categories (not at the model's size: no masks).
+  const std::vector<LoaderSample> samples = evaluation_samples(dataset, a.split, !a.fast);
   EvaluationOptions options;
   options.segment = segment;
   options.batch_size = a.batch_size;
@@ -92,7 +85,8 @@ void run_evaluate(const EvaluateArguments& a) {
   options.at_model_size = a.fast;
   TerminalProgress progress;
   const EvaluationResult result = evaluate_photos(segmenter, samples, options, &progress);
-  const nlohmann::json metrics = metrics_to_json(result.matrix, result.categories, names);
+  nlohmann::json metrics = metrics_to_json(result.matrix, result.categories, names);
+  if (result.tagged_images > 0) add_tag_scores(metrics, result.tag_categories, names);
   print_table(metrics);
   if (!a.output.empty()) {
     const std::filesystem::path out(a.output);
@@ -131,7 +125,10 @@ Command add_evaluate_command(CLI::App& root, const GlobalOptions& global) {
   app->add_option("--batch-size", args->batch_size, "Photos per forward pass")
       ->check(CLI::Range(1, 256));
   app->add_option("--workers", args->workers, "Threads reading photos")->check(CLI::Range(1, 256));
-  return {app, [args] { run_evaluate(*args); }};
+  return {app, [args, app] {
+            args->min_area_given = app->count("--min-area") > 0;
+            run_evaluate(*args);
+          }};
 }
 
 }  // namespace fashionseg::cli

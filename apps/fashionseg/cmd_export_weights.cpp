@@ -22,11 +22,19 @@ Command add_export_weights_command(CLI::App& root, const GlobalOptions& global) 
   app->add_option("-o,--output", args->output, "PyTorch file to write (.pt)")->required();
   return {app, [args] {
             const Checkpoint checkpoint = load_checkpoint(args->checkpoint);
-            write_state_file(args->output, checkpoint.weights);
-            std::cout << "wrote " << args->output << ": " << checkpoint.weights.size()
+            // torchvision's model has no category head: its weights stay out, so the file
+            // loads strictly into the torchvision architecture.
+            StateDict weights;
+            for (const auto& item : checkpoint.weights) {
+              if (item.key().rfind("category_head.", 0) != 0) weights.insert(item.key(), item.value());
+            }
+            write_state_file(args->output, weights);
+            std::cout << "wrote " << args->output << ": " << weights.size()
                       << " tensors of " << checkpoint.architecture << " ("
                       << checkpoint.options.num_classes << " classes"
-                      << (checkpoint.options.aux_head ? ", aux head" : "") << ")\n";
+                      << (checkpoint.options.aux_head ? ", aux head" : "")
+                      << (checkpoint.options.category_head ? "; category head left out" : "")
+                      << ")\n";
           }};
 }
 

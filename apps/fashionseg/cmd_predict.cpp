@@ -36,6 +36,7 @@ struct PredictArguments {
   std::vector<double> scales;
   double window = 0.0;
   double min_area = 0.001;
+  bool min_area_given = false;  ///< --min-area replaces a calibrated model's area thresholds
   double opacity = 0.55;
   int batch_size = 4;
   int64_t max_pixels = kDefaultMaxPixels;
@@ -129,6 +130,7 @@ void run_predict(PredictArguments a, const GlobalOptions& global) {
   if (!a.scales.empty()) options.scales = a.scales;
   options.window_scale = a.window;
   options.area_rule.min_area_fraction = a.min_area;
+  options.area_rule.overrides_calibration = a.min_area_given;
   options.confidence = a.coco;
   options.colors = !a.no_colors;
   options.pieces = a.csv || a.coco;
@@ -269,7 +271,10 @@ Command add_predict_command(CLI::App& root, const GlobalOptions& global) {
                 "Do not name the colours of each category (in the JSON, the legend and the "
                 "printed summary)");
   app->add_flag("-q,--quiet", a->quiet, "Print only the summary");
-  return {app, [a, &global] { run_predict(*a, global); }};
+  return {app, [a, app, &global] {
+            a->min_area_given = app->count("--min-area") > 0;
+            run_predict(*a, global);
+          }};
 }
 
 }  // namespace fashionseg::cli

@@ -49,6 +49,7 @@ void run_serve(ServeArguments a) {
   SegmenterOptions options;
   options.device = a.device;
   options.area_rule.min_area_fraction = a.server.min_area;
+  options.area_rule.overrides_calibration = a.server.min_area_given;
   const std::filesystem::path model_path = resolve_model_path(a.model);
   const Segmenter segmenter(model_path, options);
   SegmentationServer server(make_served_model(segmenter), a.server);
@@ -123,7 +124,10 @@ Command add_serve_command(CLI::App& root, const GlobalOptions& global) {
   app->add_option("--min-area", s.min_area, "Default ?min_area: share a category must cover")
       ->check(CLI::Range(0.0, 0.99))
       ->capture_default_str();
-  return {app, [a] { run_serve(*a); }};
+  return {app, [a, app] {
+            a->server.min_area_given = app->count("--min-area") > 0;
+            run_serve(*a);
+          }};
 }
 
 }  // namespace fashionseg::cli

@@ -31,6 +31,7 @@ Command add_stats_command(CLI::App& root, const GlobalOptions& global);
 Command add_demo_command(CLI::App& root, const GlobalOptions& global);
 Command add_train_command(CLI::App& root, const GlobalOptions& global);
 Command add_evaluate_command(CLI::App& root, const GlobalOptions& global);
+Command add_calibrate_command(CLI::App& root, const GlobalOptions& global);
 Command add_report_command(CLI::App& root, const GlobalOptions& global);
 Command add_compare_command(CLI::App& root, const GlobalOptions& global);
 Command add_models_command(CLI::App& root, const GlobalOptions& global);

@@ -26,6 +26,7 @@ const AddCommand kCommands[] = {
     fashionseg::cli::add_import_weights_command, fashionseg::cli::add_export_weights_command,
     fashionseg::cli::add_predict_command,        fashionseg::cli::add_serve_command,
     fashionseg::cli::add_export_command,         fashionseg::cli::add_bench_command,
+    fashionseg::cli::add_calibrate_command,
 };
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "fashionseg/category_rule.h"
 #include "fashionseg/model.h"
 #include "fashionseg/state_dict.h"
 #include "fashionseg/tensor_image.h"
@@ -64,6 +65,10 @@ struct Checkpoint {
   std::vector<std::string> class_names;  ///< one per output class (index 0 = background)
   Preprocessing preprocessing;
   Provenance provenance;
+  /// How the categories of a photo are decided (category_rule.h): per-class thresholds on
+  /// the category head's probability and the mask's area, calibrated by `fashionseg
+  /// calibrate`. Empty (num_classes() == 0) when the file has none: the area rule applies.
+  CategoryThresholds category_rule;
   StateDict weights;       ///< parameters and buffers by name; float32 in memory, on the CPU
   TrainingState training;  ///< empty for shipped models
 };

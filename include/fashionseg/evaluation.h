@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "fashionseg/category_rule.h"
+#include "fashionseg/dataset_index.h"
 #include "fashionseg/loader.h"
 #include "fashionseg/metrics.h"
 #include "fashionseg/progress.h"
@@ -22,21 +24,37 @@ struct EvaluationOptions {
   /// Score at the model's input size instead of each photo's own: the loader fits photos
   /// and masks into the box (evaluate_batches). Faster; only flip and area_rule apply.
   bool at_model_size = false;
+  /// Keep each photo's category evidence (head logits, mask shares) and truth in
+  /// EvaluationResult::evidence, for `fashionseg calibrate`.
+  bool keep_evidence = false;
 };
 
 /// What evaluation accumulates over a dataset.
 struct EvaluationResult {
-  ConfusionMatrix matrix;
-  CategoryDetection categories;
-  int64_t images = 0;
+  ConfusionMatrix matrix;         ///< pixels of the photos with masks
+  CategoryDetection categories;   ///< decided categories vs the masks' (area rule)
+  int64_t images = 0;             ///< photos with masks
+  CategoryDetection tag_categories;  ///< decided categories vs the tags of tag-only photos
+  int64_t tagged_images = 0;         ///< tag-only photos
+  /// With keep_evidence: per photo, in the order of the samples, what
+  /// the category decision read and the true categories.
+  std::vector<CalibrationPhoto> evidence;
 };
+
+/// The photos of a prepared dataset's split that can be scored: those with masks, then (with
+/// `with_tags`) those with tags only. Unlabelled photos are left out. Throws Error(kConfig)
+/// when none is left.
+std::vector<LoaderSample> evaluation_samples(const PreparedDataset& dataset,
+                                             const std::string& split, bool with_tags);
 
 /// Scores every photo at its own size: reads each sample's photo as predict does and its
 /// mask, segments the photo with `segmenter` under options.segment, and adds the labels to
 /// the confusion matrix and the decided categories to the category scores. Pixels labelled
-/// 255 are not scored. With options.at_model_size, evaluate_batches() on a loader that fits
-/// the samples into the model's box instead. Throws Error(kInput) naming the mask when its
-/// size differs from its photo's, Error(kConfig) when a sample has no mask.
+/// 255 are not scored. Samples without a mask but with tags are scored on their categories
+/// only (tag_categories). With options.at_model_size, evaluate_batches() on a loader that
+/// fits the samples into the model's box instead (masked samples only). Throws
+/// Error(kInput) naming the mask when its size differs from its photo's, Error(kConfig) when
+/// a sample has neither mask nor tags.
 EvaluationResult evaluate_photos(const Segmenter& segmenter,
                                  const std::vector<LoaderSample>& samples,
                                  const EvaluationOptions& options, Progress* progress = nullptr);

@@ -19,6 +19,10 @@ namespace fashionseg {
 struct AreaRule {
   double min_area_fraction = 0.001;
   double piece_fraction = 0.25;
+  /// Whether min_area_fraction was asked for (predict --min-area, serve's min_area): it then
+  /// replaces the area thresholds of a model's calibrated category rule for this call (the
+  /// head's thresholds still apply). Otherwise a calibrated rule's own thresholds decide.
+  bool overrides_calibration = false;
 };
 
 /// One of a category's dominant colours (garment_colors.h computes them).
@@ -37,6 +41,10 @@ struct FoundCategory {
   double share = 0;    ///< pixels / photo pixels
   cv::Rect box;        ///< bounding box of all its pixels
   int instances = 0;   ///< connected pieces that pass the piece rule (at least 1)
+  /// How sure the model is that the photo shows the category, in [0, 1]: the calibrated
+  /// probability of the category head where the model has one, otherwise the mean winning
+  /// pixel probability over the category's pixels. 0 when not computed (find_contents).
+  double confidence = 0;
   /// Its dominant colours, largest share first; empty unless asked for (garment_colors.h).
   std::vector<GarmentColor> colors;
 };
@@ -66,12 +74,20 @@ struct MaskContents {
 MaskContents find_contents(const cv::Mat& labels, const std::vector<std::string>& class_names,
                            const AreaRule& rule = {}, bool with_pieces = false);
 
+/// The same with a threshold per label value: value v is a category when it covers at least
+/// min_area[v] of the photo (values past the vector's end, or with a threshold above 1, never
+/// are); its pieces count from min_area[v] * piece_fraction. Throws as find_contents.
+MaskContents find_contents(const cv::Mat& labels, const std::vector<std::string>& class_names,
+                           const std::vector<double>& min_area, double piece_fraction,
+                           bool with_pieces);
+
 /// find_contents(labels, class_names, rule).categories.
 std::vector<FoundCategory> find_categories(const cv::Mat& labels,
                                            const std::vector<std::string>& class_names,
                                            const AreaRule& rule = {});
 
-/// "shirt, blouse (12.3%), shoe (2.1%)": the categories line printed per photo.
+/// "shirt, blouse (12.3%, 91% sure), shoe (2.1%, 64% sure)": the categories line printed per
+/// photo (share of the photo, and the confidence when it is known).
 std::string categories_line(const std::vector<FoundCategory>& found);
 
 }  // namespace fashionseg

@@ -82,6 +82,10 @@ class CategoryDetection {
   /// (label values; what predict lists for the photo). Values outside 1..num_classes-1 are
   /// ignored.
   void add(const cv::Mat& truth, const std::vector<int>& predicted);
+  /// Adds one photo whose truth is a list of categories (its image-level tags, label
+  /// values) and the categories a model decided it shows. Values outside
+  /// 1..num_classes-1 are ignored on both sides.
+  void add(const std::vector<int>& truth, const std::vector<int>& predicted);
   void merge(const CategoryDetection& other);
 
   /// Per-class and micro-averaged precision/recall/F1 (NaN when undefined).

@@ -28,6 +28,10 @@ struct ModelOptions {
   bool batch_norm = true;
   /// Dropout probability; negative = the model's own default.
   double dropout = -1.0;
+  /// Add an image-level category head: the deepest features, average-pooled, through one
+  /// linear layer to one logit per class (SegmentationModel::add_category_head). Every model
+  /// can carry it; its weights are named `category_head.*`, apart from torchvision's names.
+  bool category_head = false;
 };
 
 /// Calls visit(name, field) for every knob of `options` (every field but num_classes), in a
@@ -41,6 +45,7 @@ void visit_model_knobs(Options& options, Visitor&& visit) {
   visit("aux_head", options.aux_head);
   visit("batch_norm", options.batch_norm);
   visit("dropout", options.dropout);
+  visit("category_head", options.category_head);
 }
 
 }  // namespace fashionseg

@@ -51,7 +51,8 @@ const ModelInfo& find_model(const std::string& name);
 /// model reads. Throws Error(kNotFound) for an unknown name.
 void check_model_knobs(const std::string& name, const ModelOptions& options);
 
-/// Builds the model called `name` with `options`. Throws Error(kNotFound) listing the valid
+/// Builds the model called `name` with `options` (and its category head when
+/// options.category_head). Throws Error(kNotFound) listing the valid
 /// names for an unknown name, Error(kConfig) for options the model rejects.
 ModelPtr create_model(const std::string& name, const ModelOptions& options = {});
 

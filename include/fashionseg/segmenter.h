@@ -66,6 +66,9 @@ struct Segmentation {
   /// float32, 3 dimensions [classes, box height, box width] when options.input_logits: what
   /// the model returns for the photo fitted into its box and padded, no test-time augmentation.
   cv::Mat input_logits;
+  /// The category head's logits for the photo, one per class, averaged over the same flips,
+  /// scales and windows as the mask; empty when the model has no category head.
+  std::vector<double> head_logits;
 };
 
 class InferenceEngine;
@@ -104,6 +107,10 @@ class Segmenter {
   cv::Size input_size() const;
   /// Trainable parameters.
   int64_t parameters() const;
+  /// Whether the model has an image-level category head.
+  bool has_category_head() const;
+  /// Whether its category rule was calibrated (`fashionseg calibrate`); false without a head.
+  bool calibrated_categories() const;
   /// The options in effect.
   const SegmenterOptions& options() const;
   /// The engine that does the work (src/infer/engine.h), for code in the torch library that

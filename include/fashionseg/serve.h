@@ -33,6 +33,8 @@ struct ServeOptions {
   int max_connections = 512;      ///< open connections; more get 503 at once
   bool flip = false;              ///< default for ?flip
   double min_area = 0.001;        ///< default for ?min_area (share of the photo)
+  /// serve --min-area was given: it replaces a calibrated model's area thresholds.
+  bool min_area_given = false;
 };
 
 /// What the service needs of a model; make_served_model() builds it from a Segmenter.

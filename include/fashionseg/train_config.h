@@ -70,6 +70,28 @@ struct LossConfig {
   double label_smoothing = 0.0;
   double focal_gamma = 2.0;
   double aux_weight = 0.4;  ///< weight of the aux head's loss when present
+  /// Weight of the category head's multi-label loss (model.category_head): targets from the
+  /// tags of tagged photos and from the masks of masked ones.
+  double category_weight = 0.5;
+  /// A class is in a masked photo's targets when it covers at least this share of it (the
+  /// area rule of the category lists).
+  double category_min_area = 0.001;
+};
+
+/// Self-training on photos without masks (data.unmasked_per_batch > 0): a teacher labels the
+/// weak view of each such photo, the student learns those labels on the strong view.
+struct SelfTrainingConfig {
+  /// none (off), ema (mean teacher: an exponential moving average of the student), or
+  /// checkpoint (a fixed model, teacher_checkpoint).
+  std::string teacher = "none";
+  std::string teacher_checkpoint;  ///< the fixed teacher's .fsm (teacher: checkpoint)
+  double ema_decay = 0.999;        ///< mean teacher: weight of the old teacher per step
+  double threshold = 0.7;  ///< pixels whose teacher probability is below are ignored
+  double weight = 1.0;     ///< weight of the pseudo-label loss after the ramp-up
+  double rampup_epochs = 2.0;  ///< sigmoid ramp-up of the weight, in epochs
+  bool teacher_flip = true;    ///< average the teacher's logits with the mirrored photo's
+  /// Photos with tags: classes they are not tagged with cannot be pseudo-labels.
+  bool filter_by_tags = true;
 };
 
 /// The optimizer.
@@ -121,6 +143,7 @@ struct TrainConfig {
   OptimizerConfig optimizer;
   ScheduleConfig schedule;
   RunConfig train;
+  SelfTrainingConfig self_training;
 };
 
 /// Parses a YAML document (`source` names it in errors). Unknown keys, wrong types and

@@ -62,6 +62,8 @@ void visit(Visitor& v, TrainConfig& c) {
     v.field("label_smoothing", c.loss.label_smoothing);
     v.field("focal_gamma", c.loss.focal_gamma);
     v.field("aux_weight", c.loss.aux_weight);
+    v.field("category_weight", c.loss.category_weight);
+    v.field("category_min_area", c.loss.category_min_area);
   });
   v.section("optimizer", [&] {
     v.field("type", c.optimizer.type);
@@ -94,6 +96,16 @@ void visit(Visitor& v, TrainConfig& c) {
     v.field("amp", c.train.amp);
     v.field("channels_last", c.train.channels_last);
     v.field("output", c.train.output);
+  });
+  v.section("self_training", [&] {
+    v.field("teacher", c.self_training.teacher);
+    v.field("teacher_checkpoint", c.self_training.teacher_checkpoint);
+    v.field("ema_decay", c.self_training.ema_decay);
+    v.field("threshold", c.self_training.threshold);
+    v.field("weight", c.self_training.weight);
+    v.field("rampup_epochs", c.self_training.rampup_epochs);
+    v.field("teacher_flip", c.self_training.teacher_flip);
+    v.field("filter_by_tags", c.self_training.filter_by_tags);
   });
 }
 
@@ -330,6 +342,20 @@ void validate_train_config(const TrainConfig& c) {
   require_choice(c.loss.class_weights, "loss.class_weights",
                  {"none", "inverse", "median", "enet", "original"});
   require(c.loss.aux_weight >= 0, "loss.aux_weight", "must be >= 0");
+  require(c.loss.category_weight >= 0, "loss.category_weight", "must be >= 0");
+  require(c.loss.category_min_area >= 0 && c.loss.category_min_area < 1,
+          "loss.category_min_area", "must lie in [0, 1)");
+  const SelfTrainingConfig& st = c.self_training;
+  require_choice(st.teacher, "self_training.teacher", {"none", "ema", "checkpoint"});
+  require(st.teacher != "checkpoint" || !st.teacher_checkpoint.empty(),
+          "self_training.teacher_checkpoint", "must name the teacher's .fsm file");
+  require(st.teacher == "none" || c.data.unmasked_per_batch > 0, "self_training.teacher",
+          "needs photos without masks in each batch (data.unmasked_per_batch > 0)");
+  require(st.ema_decay >= 0 && st.ema_decay < 1, "self_training.ema_decay", "must lie in [0, 1)");
+  require(st.threshold >= 0 && st.threshold <= 1, "self_training.threshold",
+          "must be a probability in [0, 1]");
+  require(st.weight >= 0, "self_training.weight", "must be >= 0");
+  require(st.rampup_epochs >= 0, "self_training.rampup_epochs", "must be >= 0");
   require_choice(c.optimizer.type, "optimizer.type", {"sgd", "adam", "adamw"});
   require(c.optimizer.lr > 0, "optimizer.lr", "must be > 0");
   require(c.optimizer.weight_decay >= 0, "optimizer.weight_decay", "must be >= 0");

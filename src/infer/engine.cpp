@@ -79,12 +79,18 @@ struct InferenceEngine::Placement {
   cv::Size canvas;  ///< the padded input (>= fitted, >= the window)
 };
 
-/// What one forward pass of a batch gives. A model with an image-level category head adds its
-/// [N, C] logits here, averaged like the pixel logits (flip, scales, windows), and finish()
-/// hands their probabilities to decide_categories() in CategoryEvidence.
+/// What one forward pass of a batch gives.
 struct InferenceEngine::Forward {
   torch::Tensor logits;  ///< [N, C, h, w] float on the CPU, flip-averaged when asked
   torch::Tensor plain;   ///< the model's own output for the batch (on the device, no flip)
+  /// [N, C] category head logits, float on the CPU, flip-averaged; undefined without a head.
+  torch::Tensor categories;
+};
+
+/// One photo's logits at one scale.
+struct InferenceEngine::PhotoLogits {
+  torch::Tensor pixels;  ///< [C, h, w]
+  torch::Tensor head;    ///< [C] or undefined without a head
 };
 
 InferenceEngine::InferenceEngine(EngineModel model) : model_(std::move(model)) {
@@ -118,15 +124,23 @@ InferenceEngine::Forward InferenceEngine::run(torch::Tensor batch, bool flip) co
   batch = batch.to(model_.device);
   if (model_.channels_last) batch = batch.contiguous(torch::MemoryFormat::ChannelsLast);
   Forward out;
-  out.plain = model_.model->forward(batch);
-  torch::Tensor logits = out.plain;
-  if (flip) logits = (logits + model_.model->forward(batch.flip({3})).flip({3})) * 0.5;
+  const ModelOutput plain = model_.model->forward_all(batch);
+  out.plain = plain.out;
+  torch::Tensor logits = plain.out;
+  torch::Tensor categories = plain.categories;
+  if (flip) {
+    const ModelOutput mirrored = model_.model->forward_all(batch.flip({3}));
+    logits = (logits + mirrored.out.flip({3})) * 0.5;
+    if (categories.defined()) categories = (categories + mirrored.categories) * 0.5;
+  }
   out.logits = logits.to(torch::kCPU, torch::kFloat).contiguous();
+  if (categories.defined()) out.categories = categories.to(torch::kCPU, torch::kFloat);
   return out;
 }
 
-torch::Tensor InferenceEngine::windowed_logits(const cv::Mat& rgb, const Placement& placement,
-                                               cv::Size window, bool flip) const {
+InferenceEngine::PhotoLogits InferenceEngine::windowed_logits(const cv::Mat& rgb,
+                                                              const Placement& placement,
+                                                              cv::Size window, bool flip) const {
   const torch::Tensor canvas = input_tensor(rgb, placement);
   auto starts = [](int length, int size) {
     std::vector<int> positions;
@@ -143,7 +157,8 @@ torch::Tensor InferenceEngine::windowed_logits(const cv::Mat& rgb, const Placeme
       origins.emplace_back(x, y);
     }
   }
-  const torch::Tensor logits = run(torch::stack(tiles), flip).logits;
+  const Forward out = run(torch::stack(tiles), flip);
+  const torch::Tensor& logits = out.logits;
   const int64_t classes = logits.size(1);
   torch::Tensor sum = torch::zeros({classes, placement.canvas.height, placement.canvas.width});
   torch::Tensor count = torch::zeros({1, placement.canvas.height, placement.canvas.width});
@@ -152,7 +167,12 @@ torch::Tensor InferenceEngine::windowed_logits(const cv::Mat& rgb, const Placeme
     sum.slice(1, y, y + window.height).slice(2, x, x + window.width) += logits[i];
     count.slice(1, y, y + window.height).slice(2, x, x + window.width) += 1;
   }
-  return (sum / count).slice(1, 0, placement.fitted.height).slice(2, 0, placement.fitted.width);
+  PhotoLogits result;
+  result.pixels =
+      (sum / count).slice(1, 0, placement.fitted.height).slice(2, 0, placement.fitted.width);
+  // Each window sees part of the photo; the head's verdict is their mean.
+  if (out.categories.defined()) result.head = out.categories.mean(0);
+  return result;
 }
 
 cv::Size InferenceEngine::working_size(cv::Size photo) const {
@@ -163,13 +183,15 @@ cv::Size InferenceEngine::working_size(cv::Size photo) const {
   return scaled(photo, std::sqrt(limit / values));
 }
 
-Segmentation InferenceEngine::finish(const torch::Tensor& logits, cv::Size photo,
-                                     const SegmenterOptions& options) const {
+Segmentation InferenceEngine::finish(const torch::Tensor& logits, const torch::Tensor& head_logits,
+                                     cv::Size photo, const SegmenterOptions& options) const {
   Segmentation result;
   cv::Mat labels = tensor_to_mask(logits.argmax(0));
   if (labels.size() != photo) cv::resize(labels, labels, photo, 0, 0, cv::INTER_NEAREST);
   result.labels = labels;
-  if (options.confidence) {
+  const bool has_head = head_logits.defined();
+  // Without a head, a category's confidence is its pixels' mean winning probability.
+  if (options.confidence || !has_head) {
     const torch::Tensor best = std::get<0>(logits.softmax(0).max(0)).contiguous();
     cv::Mat confidence(static_cast<int>(best.size(0)), static_cast<int>(best.size(1)), CV_32FC1,
                        best.data_ptr<float>());
@@ -179,10 +201,18 @@ Segmentation InferenceEngine::finish(const torch::Tensor& logits, cv::Size photo
     }
     result.confidence = confidence;
   }
-  MaskContents contents = decide_categories(CategoryEvidence{result.labels}, model_.class_names,
-                                            CategoryRule{options.area_rule}, options.pieces);
+  std::vector<double> head;
+  if (has_head) {
+    const torch::Tensor values = head_logits.to(torch::kDouble).contiguous();
+    head.assign(values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
+  }
+  MaskContents contents = decide_categories(
+      CategoryEvidence{result.labels, head, result.confidence}, model_.class_names,
+      CategoryRule{options.area_rule, model_.category_rule}, options.pieces);
   result.categories = std::move(contents.categories);
   result.pieces = std::move(contents.pieces);
+  result.head_logits = std::move(head);
+  if (!options.confidence) result.confidence = cv::Mat();
   return result;
 }
 
@@ -194,10 +224,10 @@ std::vector<Segmentation> InferenceEngine::segment(const std::vector<cv::Mat>& p
   const size_t n = photos.size();
   std::vector<cv::Size> working;
   for (const auto& photo : photos) working.push_back(working_size(photo.size()));
-  std::vector<torch::Tensor> sums(n), input_logits(n);
+  std::vector<torch::Tensor> sums(n), head_sums(n), input_logits(n);
   const bool windowed = options.window_scale > 0.0;
   for (double factor : options.scales) {
-    std::vector<torch::Tensor> per_photo(n);  // [C, fitted] each
+    std::vector<PhotoLogits> per_photo(n);  // [C, fitted] each
     if (windowed) {
       for (size_t i = 0; i < n; ++i) {
         const cv::Size window = target_box(photos[i].size(), factor);
@@ -227,22 +257,27 @@ std::vector<Segmentation> InferenceEngine::segment(const std::vector<cv::Mat>& p
         for (size_t k = 0; k < members.size(); ++k) {
           const size_t i = members[k];
           const auto row = static_cast<int64_t>(k);
-          per_photo[i] = out.logits[row]
-                             .slice(1, 0, placements[i].fitted.height)
-                             .slice(2, 0, placements[i].fitted.width);
+          per_photo[i].pixels = out.logits[row]
+                                    .slice(1, 0, placements[i].fitted.height)
+                                    .slice(2, 0, placements[i].fitted.width);
+          if (out.categories.defined()) per_photo[i].head = out.categories[row];
           if (options.input_logits && factor == 1.0) input_logits[i] = out.plain[row];
         }
       }
     }
     for (size_t i = 0; i < n; ++i) {
-      const torch::Tensor resized = resize_logits(per_photo[i], working[i]);
+      const torch::Tensor resized = resize_logits(per_photo[i].pixels, working[i]);
       sums[i] = sums[i].defined() ? sums[i] + resized : resized;
+      const torch::Tensor& head = per_photo[i].head;
+      if (head.defined()) head_sums[i] = head_sums[i].defined() ? head_sums[i] + head : head;
     }
   }
   std::vector<Segmentation> results;
   for (size_t i = 0; i < n; ++i) {
-    const torch::Tensor logits = sums[i] / static_cast<double>(options.scales.size());
-    results.push_back(finish(logits, photos[i].size(), options));
+    const auto count = static_cast<double>(options.scales.size());
+    const torch::Tensor logits = sums[i] / count;
+    const torch::Tensor head = head_sums[i].defined() ? head_sums[i] / count : torch::Tensor();
+    results.push_back(finish(logits, head, photos[i].size(), options));
     if (options.colors) {
       add_garment_colors(photos[i], results.back().labels, results.back().categories,
                          options.color_options);
@@ -279,7 +314,10 @@ std::vector<Segmentation> InferenceEngine::segment_placed(const torch::Tensor& i
     }
     const torch::Tensor logits =
         out.logits[row].slice(1, 0, fitted[i].height).slice(2, 0, fitted[i].width);
-    results.push_back(finish(resize_logits(logits, working_size(fitted[i])), fitted[i], options));
+    const torch::Tensor head =
+        out.categories.defined() ? out.categories[row] : torch::Tensor();
+    results.push_back(
+        finish(resize_logits(logits, working_size(fitted[i])), head, fitted[i], options));
     if (options.input_logits) results.back().input_logits = to_mat3(out.plain[row]);
   }
   return results;

@@ -9,7 +9,9 @@
 ///   4. resize back to the photo (bilinear) and average over the scales;
 ///   5. argmax (and the winning class's probability), nearest-neighbour to the photo's size
 ///      when the logits were kept smaller (max_logit_values);
-///   6. decide the categories and pieces once (decide_categories, category_decision.h).
+///   6. decide the categories, their confidence and pieces once (decide_categories,
+///      category_decision.h), from the mask and, for a model with a category head, the head's
+///      logits averaged over the same flips, scales and windows as the pixel logits.
 
 #include <torch/types.h>
 
@@ -35,6 +37,8 @@ struct EngineModel {
   bool channels_last = false;  ///< feed NHWC inputs (for a model whose weights are NHWC)
   /// Upper bound on logits kept at output resolution (see SegmenterOptions).
   int64_t max_logit_values = int64_t{1} << 27;
+  /// The model's calibrated category rule (Checkpoint::category_rule); empty = none stored.
+  CategoryThresholds category_rule;
 };
 
 /// Segments photos with a model. Immutable: any number of threads may call it at once (on a
@@ -64,15 +68,16 @@ class InferenceEngine {
  private:
   struct Placement;
   struct Forward;
+  struct PhotoLogits;
   cv::Size target_box(cv::Size photo, double factor) const;
   Placement place(cv::Size photo, cv::Size target, cv::Size window) const;
   torch::Tensor input_tensor(const cv::Mat& rgb, const Placement& placement) const;
   Forward run(torch::Tensor batch, bool flip) const;
-  torch::Tensor windowed_logits(const cv::Mat& rgb, const Placement& placement, cv::Size window,
-                                bool flip) const;
+  PhotoLogits windowed_logits(const cv::Mat& rgb, const Placement& placement, cv::Size window,
+                              bool flip) const;
   cv::Size working_size(cv::Size photo) const;
-  Segmentation finish(const torch::Tensor& logits, cv::Size photo,
-                      const SegmenterOptions& options) const;
+  Segmentation finish(const torch::Tensor& logits, const torch::Tensor& head_logits,
+                      cv::Size photo, const SegmenterOptions& options) const;
 
   EngineModel model_;
 };

@@ -2,7 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <future>
+#include <limits>
 
 #include "fashionseg/error.h"
 #include "fashionseg/image_io.h"
@@ -23,7 +25,32 @@ std::vector<int> category_ids(const Segmentation& segmentation) {
 
 EvaluationResult empty_result(size_t classes, const EvaluationOptions& options) {
   const int n = static_cast<int>(classes);
-  return {ConfusionMatrix(n), CategoryDetection(n, options.segment.area_rule.min_area_fraction), 0};
+  const double min_area = options.segment.area_rule.min_area_fraction;
+  return {ConfusionMatrix(n), CategoryDetection(n, min_area), 0, CategoryDetection(n, min_area),
+          0, {}};
+}
+
+/// What the category decision read for one photo (the head's logits, NaN without a head,
+/// and the share of the photo each class covers in the mask) and its true categories.
+CalibrationPhoto evidence_of(const Segmentation& segmentation, size_t classes,
+                             std::vector<int> truth) {
+  CalibrationPhoto photo;
+  photo.evidence.resize(classes);
+  std::vector<int64_t> counts(256, 0);
+  const cv::Mat& labels = segmentation.labels;
+  for (int y = 0; y < labels.rows; ++y) {
+    const uint8_t* row = labels.ptr<uint8_t>(y);
+    for (int x = 0; x < labels.cols; ++x) ++counts[row[x]];
+  }
+  const double total = static_cast<double>(labels.total());
+  const bool has_head = segmentation.head_logits.size() == classes;
+  for (size_t c = 0; c < classes; ++c) {
+    photo.evidence[c].area = c < counts.size() ? static_cast<double>(counts[c]) / total : 0.0;
+    photo.evidence[c].logit =
+        has_head ? segmentation.head_logits[c] : std::numeric_limits<double>::quiet_NaN();
+  }
+  photo.truth = std::move(truth);
+  return photo;
 }
 
 /// Photos and masks of samples [first, first + count), read in parallel.
@@ -38,11 +65,12 @@ PhotoBatch read_batch(const std::vector<LoaderSample>& samples, size_t first, si
   batch.truths.resize(count);
   parallel_for(count, threads, [&](size_t k) {
     const LoaderSample& sample = samples[first + k];
-    if (sample.mask.empty()) {
-      throw_config_error("evaluation needs a mask for every photo",
-                         "sample " + sample.image.string() + " has none");
+    if (sample.mask.empty() && !sample.has_tags) {
+      throw_config_error("evaluation needs a mask or tags for every photo",
+                         "sample " + sample.image.string() + " has neither");
     }
     batch.photos[k] = read_image_rgb(sample.image);
+    if (sample.mask.empty()) return;  // scored on its tags
     batch.truths[k] = read_label_mask(sample.mask);
     if (batch.truths[k].size() != batch.photos[k].size()) {
       throw_input_error("mask is " + std::to_string(batch.truths[k].cols) + "x" +
@@ -57,11 +85,35 @@ PhotoBatch read_batch(const std::vector<LoaderSample>& samples, size_t first, si
 
 }  // namespace
 
+std::vector<LoaderSample> evaluation_samples(const PreparedDataset& dataset,
+                                             const std::string& split, bool with_tags) {
+  std::vector<LoaderSample> samples;
+  for (const auto& entry : with_supervision(dataset.split(split), Supervision::kMask)) {
+    samples.push_back({entry.image, entry.mask, entry.image_id, {}, false, {0, 0}});
+  }
+  if (with_tags) {
+    for (const auto& entry : with_supervision(dataset.split(split), Supervision::kTags)) {
+      samples.push_back({entry.image, {}, entry.image_id, entry.tags, true, {0, 0}});
+    }
+  }
+  if (samples.empty()) {
+    throw_config_error("split '" + split + "' has no photos with " +
+                       (with_tags ? "masks or tags" : "masks"));
+  }
+  return samples;
+}
+
 EvaluationResult evaluate_photos(const Segmenter& segmenter,
                                  const std::vector<LoaderSample>& samples,
                                  const EvaluationOptions& options, Progress* progress) {
   if (options.batch_size < 1) throw_config_error("the evaluation batch size must be >= 1");
   if (options.at_model_size) {
+    for (const auto& sample : samples) {
+      if (sample.mask.empty()) {
+        throw_config_error("evaluation at the model's size needs a mask for every photo",
+                           "sample " + sample.image.string() + " has none; evaluate at full size");
+      }
+    }
     const EngineModel& model = segmenter.engine().model();
     LoaderOptions loader_options;
     loader_options.batch_size = options.batch_size;
@@ -91,10 +143,23 @@ EvaluationResult evaluate_photos(const Segmenter& segmenter,
     if (first + step < samples.size()) next = read_from(first + step);
     const std::vector<Segmentation> segmented =
         segmenter.segment_batch(batch.photos, segment_options);
+    const size_t classes = segmenter.class_names().size();
     for (size_t k = 0; k < segmented.size(); ++k) {
-      result.matrix.add(batch.truths[k], segmented[k].labels);
-      result.categories.add(batch.truths[k], category_ids(segmented[k]));
-      ++result.images;
+      const LoaderSample& sample = samples[first + k];
+      std::vector<int> truth;
+      if (batch.truths[k].empty()) {
+        truth = sample.tags;
+        result.tag_categories.add(truth, category_ids(segmented[k]));
+        ++result.tagged_images;
+      } else {
+        result.matrix.add(batch.truths[k], segmented[k].labels);
+        result.categories.add(batch.truths[k], category_ids(segmented[k]));
+        ++result.images;
+        if (options.keep_evidence) truth = result.categories.present(batch.truths[k]);
+      }
+      if (options.keep_evidence) {
+        result.evidence.push_back(evidence_of(segmented[k], classes, std::move(truth)));
+      }
     }
     if (progress) progress->advance(1);
   }
@@ -123,6 +188,10 @@ EvaluationResult evaluate_batches(const InferenceEngine& engine, DataLoader& loa
       result.matrix.add(truth, segmented[k].labels);
       result.categories.add(truth, category_ids(segmented[k]));
       ++result.images;
+      if (options.keep_evidence) {
+        result.evidence.push_back(evidence_of(segmented[k], engine.model().class_names.size(),
+                                              result.categories.present(truth)));
+      }
     }
     if (progress) progress->advance(1);
   }

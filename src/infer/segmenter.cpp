@@ -29,6 +29,7 @@ Segmenter::Segmenter(const std::filesystem::path& checkpoint, SegmenterOptions o
   model.preprocessing = loaded.checkpoint.preprocessing;
   model.class_names = loaded.checkpoint.class_names;
   model.max_logit_values = options.max_logit_values;
+  model.category_rule = loaded.checkpoint.category_rule;
   model.channels_last = options.channels_last && model.device.is_cpu() &&
                         find_model(loaded.checkpoint.architecture).prefers_channels_last;
   model.model->to(model.device);
@@ -78,6 +79,10 @@ cv::Size Segmenter::input_size() const {
           static_cast<int>(impl_->checkpoint.preprocessing.input_height)};
 }
 int64_t Segmenter::parameters() const { return impl_->parameters; }
+bool Segmenter::has_category_head() const { return impl_->checkpoint.options.category_head; }
+bool Segmenter::calibrated_categories() const {
+  return has_category_head() && impl_->checkpoint.category_rule.calibrated;
+}
 const SegmenterOptions& Segmenter::options() const { return impl_->options; }
 const InferenceEngine& Segmenter::engine() const { return *impl_->engine; }
 

@@ -70,6 +70,18 @@ void CategoryDetection::add(const cv::Mat& truth, const std::vector<int>& predic
   count(in_truth, in_prediction);
 }
 
+void CategoryDetection::add(const std::vector<int>& truth, const std::vector<int>& predicted) {
+  std::vector<bool> in_truth(num_classes_, false), in_prediction(num_classes_, false);
+  auto mark = [&](const std::vector<int>& ids, std::vector<bool>& in) {
+    for (int k : ids) {
+      if (k > 0 && k < num_classes_ && k != ignore_value_) in[k] = true;
+    }
+  };
+  mark(truth, in_truth);
+  mark(predicted, in_prediction);
+  count(in_truth, in_prediction);
+}
+
 void CategoryDetection::count(const std::vector<bool>& in_truth,
                               const std::vector<bool>& in_prediction) {
   for (int k = 1; k < num_classes_; ++k) {

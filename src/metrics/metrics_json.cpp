@@ -19,7 +19,7 @@ std::string csv_field(const std::string& text) {
 const char* const kSummaryKeys[] = {
     "mean_iou", "mean_iou_truth", "foreground_iou",     "pixel_accuracy",  "mean_class_accuracy",
     "fw_iou",   "mean_dice",      "category_precision", "category_recall", "category_f1",
-    "images"};
+    "images",   "tag_category_precision", "tag_category_recall", "tag_category_f1", "tag_images"};
 
 }  // namespace
 
@@ -61,6 +61,37 @@ nlohmann::json metrics_to_json(const ConfusionMatrix& matrix, const CategoryDete
   }
   out["confusion_matrix"] = rows;
   return out;
+}
+
+nlohmann::json category_scores_json(const CategoryDetection& categories,
+                                    const std::vector<std::string>& class_names) {
+  const CategoryDetection::Scores s = categories.scores();
+  nlohmann::json classes = nlohmann::json::array();
+  for (size_t k = 1; k < s.f1.size(); ++k) {
+    classes.push_back({{"value", k},
+                       {"name", k < class_names.size() ? class_names[k] : "class_" + std::to_string(k)},
+                       {"precision", number(s.precision[k])},
+                       {"recall", number(s.recall[k])},
+                       {"f1", number(s.f1[k])},
+                       {"true_positives", s.true_positives[k]},
+                       {"false_positives", s.false_positives[k]},
+                       {"false_negatives", s.false_negatives[k]}});
+  }
+  return {{"precision", number(s.micro_precision)},
+          {"recall", number(s.micro_recall)},
+          {"f1", number(s.micro_f1)},
+          {"images", s.images},
+          {"classes", classes}};
+}
+
+void add_tag_scores(nlohmann::json& metrics, const CategoryDetection& tag_categories,
+                    const std::vector<std::string>& class_names) {
+  nlohmann::json scores = category_scores_json(tag_categories, class_names);
+  metrics["tag_category_precision"] = scores["precision"];
+  metrics["tag_category_recall"] = scores["recall"];
+  metrics["tag_category_f1"] = scores["f1"];
+  metrics["tag_images"] = scores["images"];
+  metrics["tag_categories"] = std::move(scores);
 }
 
 nlohmann::json metrics_summary_json(const nlohmann::json& metrics) {

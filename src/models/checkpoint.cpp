@@ -56,7 +56,7 @@ std::string tensor_to_bytes(const torch::Tensor& tensor) {
 json metadata_json(const Checkpoint& checkpoint, bool half_weights) {
   const auto& pre = checkpoint.preprocessing;
   const auto& prov = checkpoint.provenance;
-  return json{
+  json meta{
       {"architecture", checkpoint.architecture},
       {"model_options", json::parse(model_options_to_json(checkpoint.options))},
       {"class_names", checkpoint.class_names},
@@ -74,6 +74,10 @@ json metadata_json(const Checkpoint& checkpoint, bool half_weights) {
         {"source", prov.source}}},
       {"weights_dtype", half_weights ? "float16" : "float32"},
   };
+  if (checkpoint.category_rule.num_classes() > 0) {
+    meta["category_rule"] = category_rule_to_json(checkpoint.category_rule);
+  }
+  return meta;
 }
 
 // Looks up `key` in a dict read from a file or throws an error that names the file.
@@ -122,6 +126,10 @@ void parse_metadata(const std::string& text, Checkpoint& out, const Location& wh
     out.provenance.config_text = prov.at("config_text").get<std::string>();
     out.provenance.epoch = prov.at("epoch").get<int64_t>();
     out.provenance.source = prov.at("source").get<std::string>();
+    if (meta.contains("category_rule")) {
+      out.category_rule = category_rule_from_json(
+          meta.at("category_rule"), static_cast<int>(out.options.num_classes), where.file);
+    }
   } catch (const json::exception& e) {
     throw_input_error(std::string("malformed checkpoint metadata: ") + e.what(), where);
   }

@@ -111,7 +111,7 @@ class FcDenseNet : public SegmentationModel {
     init_kaiming_fan_out(*this);
   }
 
-  ModelOutput forward_all(const torch::Tensor& images) override {
+  ModelOutput forward_features(const torch::Tensor& images) override {
     check_input(images, name_.c_str());
     torch::Tensor stack = first_conv_(pad_to_multiple(images, int64_t{1} << kPoolings));
     std::vector<torch::Tensor> skips;
@@ -121,6 +121,7 @@ class FcDenseNet : public SegmentationModel {
       stack = torch::max_pool2d(trans_down_[i]->forward(stack), 2, 2);
     }
     torch::Tensor to_upsample = bottleneck_->forward(stack).second;
+    const torch::Tensor deepest = to_upsample;
     for (size_t i = 0; i < up_blocks_.size(); ++i) {
       const auto& skip = skips[skips.size() - 1 - i];
       // 3x3 stride-2 transposed conv without padding gives 2h+1; Lasagne crops it 'center',
@@ -132,6 +133,7 @@ class FcDenseNet : public SegmentationModel {
     }
     ModelOutput output;
     output.out = crop_to(final_conv_(stack), images.size(2), images.size(3));
+    output.features = deepest;
     return output;
   }
 

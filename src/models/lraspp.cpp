@@ -21,12 +21,13 @@ class LrasppMobileNetV3 : public SegmentationModel {
                                  MobileNetV3LargeFeaturesImpl::kHighChannels, num_classes));
   }
 
-  ModelOutput forward_all(const torch::Tensor& images) override {
+  ModelOutput forward_features(const torch::Tensor& images) override {
     check_input(images, kName);
     const auto features = backbone_->forward(images);
     ModelOutput output;
     output.out = resize_bilinear(classifier_->forward(features.low, features.high), images.size(2),
                                  images.size(3));
+    output.features = features.high;
     return output;
   }
 

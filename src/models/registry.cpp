@@ -120,6 +120,8 @@ const ModelInfo& find_model(const std::string& name) {
 }
 
 bool ModelInfo::reads(const std::string& knob) const {
+  // Every model can carry the category head (SegmentationModel::add_category_head).
+  if (knob == "category_head") return true;
   return std::find(knobs.begin(), knobs.end(), knob) != knobs.end();
 }
 
@@ -144,7 +146,9 @@ void check_model_knobs(const std::string& name, const ModelOptions& options) {
 }
 
 ModelPtr create_model(const std::string& name, const ModelOptions& options) {
-  return find_model(name).create(options);
+  ModelPtr model = find_model(name).create(options);
+  if (options.category_head) model->add_category_head(options.num_classes);
+  return model;
 }
 
 int64_t count_parameters(const torch::nn::Module& module) {

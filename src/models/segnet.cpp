@@ -48,11 +48,12 @@ class SegNet : public SegmentationModel {
     init_kaiming_fan_out(*this);
   }
 
-  ModelOutput forward_all(const torch::Tensor& images) override {
+  ModelOutput forward_features(const torch::Tensor& images) override {
     check_input(images, kName);
     const auto padded = pad_to_multiple(images, kTotalStride);
     auto encoding = features_->forward(padded);
     torch::Tensor x = encoding.output;
+    const torch::Tensor deepest = x;
     for (size_t s = 0; s < stages_.size(); ++s) {
       const auto& pooled = encoding.stages[stages_.size() - 1 - s];
       x = torch::max_unpool2d(x, pooled.indices, pooled.size_before);
@@ -60,6 +61,7 @@ class SegNet : public SegmentationModel {
     }
     ModelOutput output;
     output.out = crop_to(classifier_(x), images.size(2), images.size(3));
+    output.features = deepest;
     return output;
   }
 

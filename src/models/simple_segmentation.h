@@ -37,13 +37,14 @@ class SimpleSegmentationModel : public SegmentationModel {
     }
   }
 
-  ModelOutput forward_all(const torch::Tensor& images) override {
+  ModelOutput forward_features(const torch::Tensor& images) override {
     check_input(images, name_.c_str());
     const int64_t height = images.size(2);
     const int64_t width = images.size(3);
     const auto features = backbone_->forward(images);
     ModelOutput output;
     output.out = resize_bilinear(classifier_->forward(out_features(features)), height, width);
+    output.features = out_features(features);
     if (aux_classifier_) {
       output.aux = resize_bilinear(aux_classifier_->forward(aux_features(features)), height, width);
     }

@@ -82,8 +82,9 @@ std::string LoadReport::summary() const {
   append_list(text, "unexpected (not in the model)", unexpected);
   append_list(text, "shape mismatch", shape_mismatch);
   append_list(text, "re-initialised classifier", reinitialised);
-  append_list(text, "ignored (outside the required prefix)", ignored);
-  append_list(text, "kept at their current values (outside the required prefix)", kept);
+  append_list(text, "ignored (outside the required prefix, or optional)", ignored);
+  append_list(text, "kept at their current values (outside the required prefix, or optional)",
+              kept);
   return text.str();
 }
 
@@ -94,6 +95,9 @@ LoadReport load_state(torch::nn::Module& module, const StateDict& tensors,
   }
   const StateDict target = named_state(module);
   const bool prefix_only = !options.required_prefix.empty();
+  auto is_optional = [&](const std::string& key) {
+    return !options.optional_prefix.empty() && starts_with(key, options.optional_prefix);
+  };
   LoadReport report;
   std::vector<std::pair<torch::Tensor, torch::Tensor>> copies;  // (destination, source)
 
@@ -104,6 +108,10 @@ LoadReport load_state(torch::nn::Module& module, const StateDict& tensors,
       continue;
     }
     const torch::Tensor* destination = target.find(key);
+    if (!destination && is_optional(key)) {
+      report.ignored.push_back(key);
+      continue;
+    }
     if (!destination) {
       report.unexpected.push_back(key);
       continue;
@@ -123,6 +131,8 @@ LoadReport load_state(torch::nn::Module& module, const StateDict& tensors,
   }
   for (const auto& item : target) {
     if (prefix_only && !starts_with(item.key(), options.required_prefix)) {
+      report.kept.push_back(item.key());
+    } else if (!tensors.contains(item.key()) && is_optional(item.key())) {
       report.kept.push_back(item.key());
     } else if (!tensors.contains(item.key())) {
       report.missing.push_back(item.key());

@@ -60,7 +60,7 @@ class UNet : public SegmentationModel {
     init_kaiming_fan_out(*this);
   }
 
-  ModelOutput forward_all(const torch::Tensor& images) override {
+  ModelOutput forward_features(const torch::Tensor& images) override {
     check_input(images, kName);
     torch::Tensor x = pad_to_multiple(images, int64_t{1} << kLevels);
     std::vector<torch::Tensor> skips;
@@ -69,6 +69,7 @@ class UNet : public SegmentationModel {
       x = encoder_blocks_[level]->forward(x);
       if (level + 1 < encoder_blocks_.size()) skips.push_back(x);
     }
+    const torch::Tensor deepest = x;
     x = torch::dropout(x, dropout_, is_training());
     for (size_t i = 0; i < decoder_blocks_.size(); ++i) {
       x = upsample_blocks_[i]->forward(x);
@@ -76,6 +77,7 @@ class UNet : public SegmentationModel {
     }
     ModelOutput output;
     output.out = crop_to(classifier_(x), images.size(2), images.size(3));
+    output.features = deepest;
     return output;
   }
 

@@ -59,14 +59,25 @@ Components components_of(const cv::Mat& labels, int value) {
 
 MaskContents find_contents(const cv::Mat& labels, const std::vector<std::string>& class_names,
                            const AreaRule& rule, bool with_pieces) {
+  return find_contents(labels, class_names, std::vector<double>(256, rule.min_area_fraction),
+                       rule.piece_fraction, with_pieces);
+}
+
+MaskContents find_contents(const cv::Mat& labels, const std::vector<std::string>& class_names,
+                           const std::vector<double>& min_area, double piece_fraction,
+                           bool with_pieces) {
   check_labels(labels);
   const int64_t total = static_cast<int64_t>(labels.total());
   const std::array<int64_t, 256> counts = histogram(labels);
-  const int64_t min_pixels = threshold(rule.min_area_fraction, total);
-  const int64_t min_piece = threshold(rule.min_area_fraction * rule.piece_fraction, total);
   MaskContents contents;
   for (int value = 0; value < 256; ++value) {
-    if (!is_category(value) || counts[value] < min_pixels) continue;
+    if (!is_category(value) || static_cast<size_t>(value) >= min_area.size() ||
+        !(min_area[value] <= 1.0)) {
+      continue;
+    }
+    const int64_t min_pixels = threshold(min_area[value], total);
+    const int64_t min_piece = threshold(min_area[value] * piece_fraction, total);
+    if (counts[value] < min_pixels) continue;
     FoundCategory category;
     category.id = value;
     category.name = static_cast<size_t>(value) < class_names.size()
@@ -118,7 +129,9 @@ std::string categories_line(const std::vector<FoundCategory>& found) {
   std::string line;
   for (const auto& category : found) {
     if (!line.empty()) line += ", ";
-    line += fmt::format("{} ({:.1f}%)", category.name, 100.0 * category.share);
+    line += fmt::format("{} ({:.1f}%", category.name, 100.0 * category.share);
+    if (category.confidence > 0) line += fmt::format(", {:.0f}% sure", 100.0 * category.confidence);
+    line += ")";
   }
   return line;
 }

@@ -39,6 +39,7 @@ nlohmann::json categories_json(const std::vector<FoundCategory>& categories) {
                              {"pixels", c.pixels},
                              {"box", {c.box.x, c.box.y, c.box.width, c.box.height}},
                              {"instances", c.instances},
+                             {"confidence", std::round(c.confidence * 1e4) / 1e4},
                              {"color", label_color_hex(c.id)}};
     if (!c.colors.empty()) record["colors"] = colors_json(c.colors);
     list.push_back(std::move(record));

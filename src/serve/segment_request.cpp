@@ -42,6 +42,7 @@ SegmentQuery parse_segment_query(const std::multimap<std::string, std::string>& 
   SegmentQuery query;
   query.flip = defaults.flip;
   query.min_area = defaults.min_area;
+  query.min_area_given = defaults.min_area_given;
   if (const std::string mask = single_value(params, "mask"); !mask.empty()) {
     if (mask == "png") {
       query.mask = MaskFormat::kPng;
@@ -68,6 +69,7 @@ SegmentQuery parse_segment_query(const std::multimap<std::string, std::string>& 
       bad_request("min_area=" + text + " is not a number in [0, 1)");
     }
     query.min_area = value;
+    query.min_area_given = true;
   }
   return query;
 }

@@ -23,6 +23,9 @@ struct SegmentQuery {
   MaskFormat mask = MaskFormat::kPng;
   bool flip = false;
   double min_area = 0.001;
+  /// min_area was asked for (by the request or serve --min-area): it replaces a calibrated
+  /// model's per-class area thresholds (AreaRule::overrides_calibration).
+  bool min_area_given = false;
   bool colors = true;  ///< name each category's dominant colours (garment_colors.h)
 };
 

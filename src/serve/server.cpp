@@ -270,6 +270,7 @@ struct SegmentationServer::Impl {
     const auto inference_start = Clock::now();
     AreaRule rule;
     rule.min_area_fraction = query.min_area;
+    rule.overrides_calibration = query.min_area_given;
     const Segmentation result = model.segment(rgb, query.flip, rule);
     const double inference_s = seconds_since(inference_start);
 

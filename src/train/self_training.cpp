@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "fashionseg/error.h"
+#include "fashionseg/state_dict.h"
 
 namespace fashionseg {
 
@@ -85,6 +86,53 @@ void ema_update(torch::nn::Module& teacher, const torch::nn::Module& student, do
     }
     target->copy_(item.value());
   }
+}
+
+Teacher::Teacher(ModelPtr model, bool mean_teacher, bool flip)
+    : model_(std::move(model)), mean_teacher_(mean_teacher), flip_(flip) {
+  model_->eval();
+  for (auto& parameter : model_->parameters()) parameter.set_requires_grad(false);
+}
+
+torch::Tensor Teacher::pseudo_labels(const torch::Tensor& weak_images, const torch::Tensor& tags,
+                                     const torch::Tensor& has_tags, const torch::Tensor& has_mask,
+                                     double threshold, bool filter_by_tags,
+                                     int64_t ignore_index) const {
+  torch::NoGradGuard no_grad;
+  torch::Tensor logits = model_->forward(weak_images);
+  if (flip_) logits = (logits + model_->forward(weak_images.flip({3})).flip({3})) * 0.5;
+  const torch::Tensor tagged = filter_by_tags ? has_tags : torch::zeros_like(has_tags);
+  torch::Tensor labels =
+      tag_filtered_pseudo_labels(logits, tags.to(logits.device()), tagged.to(logits.device()),
+                                 threshold, ignore_index);
+  // Photos with masks learn from their masks only.
+  return labels.masked_fill(has_mask.to(labels.device()).view({-1, 1, 1}), ignore_index);
+}
+
+void Teacher::follow(const torch::nn::Module& student, double decay) {
+  if (mean_teacher_) ema_update(*model_, student, decay);
+}
+
+void Teacher::save(TrainingState& state) const {
+  if (!mean_teacher_) return;
+  for (const auto& item : named_state(*model_)) {
+    state.tensors["teacher/" + item.key()] = item.value().to(torch::kCPU).clone();
+  }
+}
+
+void Teacher::restore(const TrainingState& state, const std::string& source) {
+  if (!mean_teacher_) return;
+  StateDict weights;
+  for (const auto& [name, tensor] : state.tensors) {
+    if (name.rfind("teacher/", 0) == 0) weights.insert(name.substr(8), tensor);
+  }
+  if (weights.is_empty()) {
+    throw_input_error("the run's checkpoint has no mean-teacher weights to resume with",
+                      Location{source, 0, {}});
+  }
+  LoadStateOptions options;
+  options.source = source + " (mean teacher)";
+  load_state(*model_, weights, options);
 }
 
 double rampup_weight(int64_t step, int64_t ramp_steps, double max_weight) {

@@ -7,6 +7,9 @@
 
 #include <cstdint>
 
+#include "fashionseg/checkpoint.h"
+#include "fashionseg/model.h"
+
 namespace torch::nn {
 class Module;
 }
@@ -43,5 +46,39 @@ void ema_update(torch::nn::Module& teacher, const torch::nn::Module& student, do
 /// with t = step / ramp_steps clipped to [0, 1] (Laine & Aila's sigmoid ramp-up); max_weight
 /// once ramp_steps is 0 or passed.
 double rampup_weight(int64_t step, int64_t ramp_steps, double max_weight);
+
+/// The teacher of self-training: a model in eval mode that labels the weak views of photos
+/// without masks. A mean teacher follows the student (ema_update after each optimizer step)
+/// and travels in the run's training state, so a resumed run continues with the same teacher;
+/// a fixed teacher (a checkpoint) never changes.
+class Teacher {
+ public:
+  /// `model` on the training device, in its final memory format. `mean_teacher`: follows
+  /// the student. `flip`: averages the logits of each photo and its mirror image.
+  Teacher(ModelPtr model, bool mean_teacher, bool flip);
+
+  /// Pseudo-labels [B, H, W] (int64) for `weak_images` [B, 3, H, W]: tag-filtered (when
+  /// `filter_by_tags`) and thresholded as tag_filtered_pseudo_labels; rows with a real mask
+  /// (`has_mask` [B] bool) are all `ignore_index`.
+  torch::Tensor pseudo_labels(const torch::Tensor& weak_images, const torch::Tensor& tags,
+                              const torch::Tensor& has_tags, const torch::Tensor& has_mask,
+                              double threshold, bool filter_by_tags,
+                              int64_t ignore_index = 255) const;
+
+  /// A mean teacher takes one EMA step towards `student`; a fixed one does nothing.
+  void follow(const torch::nn::Module& student, double decay);
+
+  /// Stores a mean teacher's weights in `state` (tensors "teacher/<name>"); nothing for a
+  /// fixed one.
+  void save(TrainingState& state) const;
+  /// Restores what save() stored. Throws Error(kInput) naming `source` when a mean teacher's
+  /// weights are missing from the state.
+  void restore(const TrainingState& state, const std::string& source);
+
+ private:
+  ModelPtr model_;
+  bool mean_teacher_;
+  bool flip_;
+};
 
 }  // namespace fashionseg

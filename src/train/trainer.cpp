@@ -25,6 +25,7 @@
 #include "infer/engine.h"
 #include "train/optimizer.h"
 #include "train/sample_weights.h"
+#include "train/self_training.h"
 
 namespace fashionseg {
 namespace fs = std::filesystem;
@@ -156,6 +157,10 @@ class Run {
            find_model(config_.model.type).prefers_channels_last;
   }
   void setup();
+  void setup_teacher();
+  /// The step's loss: pixels (and aux) on masks, the category head on tags and masks, and
+  /// the teacher's pseudo-labels on photos without masks.
+  torch::Tensor step_loss(const Batch& batch);
   void restore(const fs::path& path);
   void save(const fs::path& path, bool with_training_state);
   double train_one_epoch(bool& stop, std::string& reason);
@@ -173,6 +178,7 @@ class Run {
   ModelPtr model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::unique_ptr<Loss> loss_;
+  std::unique_ptr<Teacher> teacher_;  ///< self-training's teacher, when configured
   std::unique_ptr<DataLoader> train_loader_, val_loader_;
   std::unique_ptr<InferenceEngine> val_engine_;  ///< the inference path, on model_ in memory
   int64_t steps_per_epoch_ = 0, total_steps_ = 0;
@@ -196,12 +202,15 @@ void Run::setup() {
     load_options.reinit_classifier = true;
     load_options.num_classes = num_classes_;
     load_options.source = config_.model.init;
+    // A category head may start fresh on weights without one (or be left out of them).
+    load_options.optional_prefix = "category_head.";
     const LoadReport report = load_state(*model_, init.weights, load_options);
     spdlog::info("initialised from {}: {}", config_.model.init, report.summary());
   }
   model_->to(device_);
   if (channels_last()) to_channels_last(*model_);
   group_.broadcast_module(*model_);
+  setup_teacher();
 
   optimizer_ = make_optimizer(config_.optimizer, model_->parameters());
   LossOptions loss_options;
@@ -277,6 +286,75 @@ void Run::setup() {
   if (config_.train.max_iters > 0) total_steps_ = std::min(total_steps_, config_.train.max_iters);
 }
 
+void Run::setup_teacher() {
+  const SelfTrainingConfig& st = config_.self_training;
+  if (st.teacher == "none") return;
+  ModelPtr teacher;
+  std::string architecture = config_.model.type;
+  if (st.teacher == "ema") {
+    // The mean teacher starts as the student (after init); resume replaces it with its own.
+    teacher = create_model(config_.model.type, model_options_);
+    load_state(*teacher, named_state(*model_), LoadStateOptions{});
+  } else {
+    LoadedModel fixed = load_model(st.teacher_checkpoint);
+    // Only its pixel logits are used: they must mean the dataset's classes.
+    if (fixed.checkpoint.class_names != dataset_.class_names) {
+      throw Error(ErrorKind::kConfig, "the teacher's classes differ from the dataset's",
+                  Location{st.teacher_checkpoint, 0, ""},
+                  "use a teacher trained on the same label space");
+    }
+    teacher = fixed.model;
+    architecture = fixed.checkpoint.architecture;
+  }
+  teacher->to(device_);
+  if (config_.train.channels_last && device_.is_cpu() &&
+      find_model(architecture).prefers_channels_last) {
+    to_channels_last(*teacher);
+  }
+  teacher_ = std::make_unique<Teacher>(std::move(teacher), st.teacher == "ema", st.teacher_flip);
+}
+
+torch::Tensor Run::step_loss(const Batch& batch) {
+  const torch::Tensor masks = batch.masks.to(device_);
+  // With two views the student sees the strong one (equal to the weak one on masked rows).
+  const torch::Tensor images =
+      (batch.strong_images.defined() ? batch.strong_images : batch.images).to(device_);
+  const ModelOutput output = model_->forward_all(images);
+  torch::Tensor loss = (*loss_)(output.out, masks);
+  if (output.aux.defined() && config_.loss.aux_weight > 0) {
+    loss = loss + config_.loss.aux_weight * (*loss_)(output.aux, masks);
+  }
+  if (output.categories.defined() && config_.loss.category_weight > 0) {
+    // Masked photos: the classes their masks show; tagged photos: their tags.
+    const torch::Tensor has_mask = batch.has_mask.to(device_).unsqueeze(1);
+    const torch::Tensor has_tags = batch.has_tags.to(device_).unsqueeze(1);
+    const torch::Tensor from_masks =
+        category_targets_from_masks(masks, num_classes_, config_.loss.category_min_area);
+    const torch::Tensor targets =
+        torch::where(has_mask, from_masks.to(device_), batch.tags.to(device_));
+    const torch::Tensor weights =
+        (has_mask | has_tags).to(torch::kFloat).expand({-1, num_classes_});
+    loss = loss + config_.loss.category_weight *
+                      category_loss(output.categories, targets, weights.contiguous());
+  }
+  if (teacher_) {
+    const SelfTrainingConfig& st = config_.self_training;
+    const torch::Tensor pseudo = teacher_->pseudo_labels(
+        batch.images.to(device_), batch.tags, batch.has_tags, batch.has_mask, st.threshold,
+        st.filter_by_tags);
+    const auto ramp_steps =
+        static_cast<int64_t>(std::llround(st.rampup_epochs * static_cast<double>(steps_per_epoch_)));
+    const double weight = rampup_weight(state_.step, ramp_steps, st.weight);
+    // A batch whose pseudo-labels are all below the threshold adds nothing (and no NaN).
+    if (weight > 0 && (pseudo != 255).any().item<bool>()) {
+      namespace F = torch::nn::functional;
+      loss = loss + weight * F::cross_entropy(output.out, pseudo,
+                                              F::CrossEntropyFuncOptions().ignore_index(255));
+    }
+  }
+  return loss;
+}
+
 void Run::save(const fs::path& path, bool with_training_state) {
   if (!group_.is_main()) return;
   Checkpoint checkpoint =
@@ -296,6 +374,7 @@ void Run::save(const fs::path& path, bool with_training_state) {
     training.numbers["best_miou"] = state_.best_miou;
     training.numbers["validations_without_improvement"] =
         static_cast<double>(state_.validations_without_improvement);
+    if (teacher_) teacher_->save(training);
   }
   save_checkpoint(checkpoint, path);
 }
@@ -318,6 +397,7 @@ void Run::restore(const fs::path& path) {
   load_state(*model_, checkpoint.weights, load_options);
   load_optimizer_state(*optimizer_, training.blobs.at("optimizer"));
   if (training.tensors.count("rng.cpu")) set_cpu_rng_state(training.tensors.at("rng.cpu"));
+  if (teacher_) teacher_->restore(training, path.string());
   state_.epoch = static_cast<int64_t>(training.numbers.at("epoch"));
   state_.batch_in_epoch = static_cast<int64_t>(training.numbers.at("batch_in_epoch"));
   state_.step = static_cast<int64_t>(training.numbers.at("step"));
@@ -346,13 +426,7 @@ double Run::train_one_epoch(bool& stop, std::string& reason) {
     const double lr = learning_rate_at(config_.schedule, config_.optimizer.lr, state_.step,
                                        total_steps_, steps_per_epoch_);
     set_learning_rate(*optimizer_, lr);
-    const torch::Tensor images = batch->images.to(device_);
-    const torch::Tensor masks = batch->masks.to(device_);
-    const ModelOutput output = model_->forward_all(images);
-    torch::Tensor loss = (*loss_)(output.out, masks);
-    if (output.aux.defined() && config_.loss.aux_weight > 0) {
-      loss = loss + config_.loss.aux_weight * (*loss_)(output.aux, masks);
-    }
+    const torch::Tensor loss = step_loss(*batch);
     const double value = loss.item<double>();
     if (!std::isfinite(value)) {
       throw Error(ErrorKind::kInput,
@@ -376,6 +450,7 @@ double Run::train_one_epoch(bool& stop, std::string& reason) {
       optimizer_->step();
       optimizer_->zero_grad();
       ++state_.step;
+      if (teacher_) teacher_->follow(*model_, config_.self_training.ema_decay);
     }
     if (options_.progress) {
       options_.progress->advance(1, fmt::format("loss {:.4f} lr {:.2e}", value, lr));
