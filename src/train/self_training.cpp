@@ -99,14 +99,24 @@ torch::Tensor Teacher::pseudo_labels(const torch::Tensor& weak_images, const tor
                                      double threshold, bool filter_by_tags,
                                      int64_t ignore_index) const {
   torch::NoGradGuard no_grad;
-  torch::Tensor logits = model_->forward(weak_images);
-  if (flip_) logits = (logits + model_->forward(weak_images.flip({3})).flip({3})) * 0.5;
-  const torch::Tensor tagged = filter_by_tags ? has_tags : torch::zeros_like(has_tags);
-  torch::Tensor labels =
-      tag_filtered_pseudo_labels(logits, tags.to(logits.device()), tagged.to(logits.device()),
-                                 threshold, ignore_index);
-  // Photos with masks learn from their masks only.
-  return labels.masked_fill(has_mask.to(labels.device()).view({-1, 1, 1}), ignore_index);
+  const torch::Tensor unmasked = (~has_mask.to(torch::kBool)).nonzero().squeeze(1);
+  torch::Tensor labels = torch::full({weak_images.size(0), weak_images.size(2), weak_images.size(3)},
+                                     ignore_index, torch::TensorOptions(torch::kLong)
+                                                       .device(weak_images.device()));
+  // Photos with masks learn from their masks only: the teacher looks at the others alone.
+  if (unmasked.numel() == 0) return labels;
+  const torch::Tensor rows = unmasked.to(weak_images.device());
+  const torch::Tensor images = weak_images.index_select(0, rows);
+  torch::Tensor logits = model_->forward(images);
+  if (flip_) logits = (logits + model_->forward(images.flip({3})).flip({3})) * 0.5;
+  const torch::Tensor row_tags = tags.index_select(0, unmasked.to(tags.device()));
+  torch::Tensor row_tagged = has_tags.index_select(0, unmasked.to(has_tags.device()));
+  if (!filter_by_tags) row_tagged = torch::zeros_like(row_tagged);
+  labels.index_copy_(0, rows,
+                     tag_filtered_pseudo_labels(logits, row_tags.to(logits.device()),
+                                                row_tagged.to(logits.device()), threshold,
+                                                ignore_index));
+  return labels;
 }
 
 void Teacher::follow(const torch::nn::Module& student, double decay) {

@@ -44,7 +44,12 @@ TEST(Flops, MatrixProductsAndBatches) {
 class OneByOne : public SegmentationModel {
  public:
   OneByOne() { conv = register_module("conv", nn::Conv2d(3, 2, 1)); }
-  ModelOutput forward_all(const torch::Tensor& images) override { return {conv(images), {}}; }
+  ModelOutput forward_features(const torch::Tensor& images) override {
+    ModelOutput output;
+    output.out = conv(images);
+    output.features = output.out;
+    return output;
+  }
   nn::Conv2d conv{nullptr};
 };
 

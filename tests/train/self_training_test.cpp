@@ -1,6 +1,6 @@
 // Self-training primitives: category targets from masks, the masked multi-label loss against
 // the textbook formula, tag filtering and the confidence threshold of pseudo-labels, the
-// mean-teacher update and the ramp-up.
+// mean-teacher update, the teacher (which photos it labels, what it saves), and the ramp-up.
 #include "train/self_training.h"
 
 #include <gtest/gtest.h>
@@ -95,6 +95,88 @@ TEST(MeanTeacher, MovesParametersTowardTheStudentAndCopiesBuffers) {
   EXPECT_TRUE(torch::allclose(teacher[1]->named_buffers()["running_mean"], torch::full({2}, 5.0)));
   torch::nn::Sequential other(torch::nn::Linear(2, 3));
   EXPECT_THROW(ema_update(*other, *student, 0.9), Error);
+}
+
+/// A teacher whose logits are the input's first channels (1x1 convolution with an identity
+/// weight), so the pseudo-labels of a crafted input are known; it counts its forward passes.
+class IdentityModel : public SegmentationModel {
+ public:
+  IdentityModel() {
+    conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 3, 1)));
+    torch::NoGradGuard no_grad;
+    conv->weight.copy_(torch::eye(3).view({3, 3, 1, 1}));
+    conv->bias.zero_();
+  }
+  ModelOutput forward_features(const torch::Tensor& images) override {
+    ++batches_seen;
+    rows_seen += images.size(0);
+    ModelOutput output;
+    output.out = conv(images);
+    output.features = output.out;
+    return output;
+  }
+  torch::nn::Conv2d conv{nullptr};
+  int batches_seen = 0;
+  int64_t rows_seen = 0;
+};
+
+TEST(Teacher, LabelsOnlyPhotosWithoutMasksAndFiltersByTheirTags) {
+  auto model = std::make_shared<IdentityModel>();
+  Teacher teacher(model, /*mean_teacher=*/false, /*flip=*/false);
+  // Every pixel: class 2 wins clearly (logit 6 against 0 and 1).
+  torch::Tensor images = torch::zeros({3, 3, 2, 2});
+  images.select(1, 1).fill_(1.0);
+  images.select(1, 2).fill_(6.0);
+  const torch::Tensor tags = torch::tensor({{0.f, 0.f, 1.f}, {0.f, 1.f, 0.f}, {0.f, 0.f, 0.f}});
+  const torch::Tensor has_tags = torch::tensor({true, true, false});
+  const torch::Tensor has_mask = torch::tensor({false, false, true});
+  const torch::Tensor labels = teacher.pseudo_labels(images, tags, has_tags, has_mask, 0.5, true);
+  ASSERT_EQ(labels.sizes(), (std::vector<int64_t>{3, 2, 2}));
+  EXPECT_TRUE(labels[0].eq(2).all().item<bool>());    // tagged with the winner
+  EXPECT_TRUE(labels[1].eq(1).all().item<bool>());    // class 2 is not tagged: class 1
+  EXPECT_TRUE(labels[2].eq(255).all().item<bool>());  // has a mask: learns from it alone
+  EXPECT_EQ(model->rows_seen, 2);                     // the masked photo was not run
+  // Without the filter the untagged winner comes back.
+  EXPECT_TRUE(teacher.pseudo_labels(images, tags, has_tags, has_mask, 0.5, false)[1]
+                  .eq(2)
+                  .all()
+                  .item<bool>());
+  // A batch of masked photos only costs nothing.
+  const int before = model->batches_seen;
+  EXPECT_TRUE(teacher.pseudo_labels(images, tags, has_tags, torch::ones({3}, torch::kBool), 0.5,
+                                    true)
+                  .eq(255)
+                  .all()
+                  .item<bool>());
+  EXPECT_EQ(model->batches_seen, before);
+}
+
+TEST(Teacher, AMeanTeacherTravelsInTheTrainingStateAndAFixedOneDoesNot) {
+  auto student = std::make_shared<IdentityModel>();
+  auto model = std::make_shared<IdentityModel>();
+  Teacher mean(model, /*mean_teacher=*/true, /*flip=*/true);
+  {
+    torch::NoGradGuard no_grad;
+    student->conv->bias.fill_(1.0);
+  }
+  mean.follow(*student, 0.5);
+  EXPECT_TRUE(torch::allclose(model->conv->bias, torch::full({3}, 0.5)));
+  TrainingState state;
+  mean.save(state);
+  ASSERT_EQ(state.tensors.count("teacher/conv.bias"), 1u);
+  auto restored_model = std::make_shared<IdentityModel>();
+  Teacher restored(restored_model, true, true);
+  restored.restore(state, "run/last.fsm");
+  EXPECT_TRUE(torch::allclose(restored_model->conv->bias, torch::full({3}, 0.5)));
+  EXPECT_THROW(restored.restore(TrainingState{}, "run/last.fsm"), Error);
+
+  auto fixed_model = std::make_shared<IdentityModel>();
+  Teacher fixed(fixed_model, /*mean_teacher=*/false, /*flip=*/false);
+  fixed.follow(*student, 0.5);
+  EXPECT_TRUE(torch::allclose(fixed_model->conv->bias, torch::zeros({3})));
+  TrainingState nothing;
+  fixed.save(nothing);
+  EXPECT_TRUE(nothing.empty());
 }
 
 TEST(Rampup, SigmoidShapeFromZeroToTheMaximum) {

@@ -190,7 +190,7 @@ TEST(GarmentColors, TinyCategoryIsSampledAtFullResolution) {
   rgb(cv::Rect(1001, 701, 6, 6)).setTo(cv::Scalar(0xf0, 0xcc, 0x3a));
   labels(cv::Rect(1001, 701, 6, 6)).setTo(19);
   ColorOptions options;
-  const auto found = find_categories(labels, {}, AreaRule{0.0, 0.0});
+  const auto found = find_categories(labels, {}, AreaRule{0.0, 0.0, false});
   ASSERT_EQ(found.size(), 1u);
   const auto colors = garment_colors(rgb, labels, found, options)[0];
   EXPECT_EQ(names(colors), std::vector<std::string>{"yellow"});
