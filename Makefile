@@ -55,7 +55,8 @@ build: configure-test
 ## The main job on the embedded default: the bundled model (models/fashionseg-ccp.fsm)
 ## segments the sample photos (samples/photos) and lists what each person wears.
 demo: program
-	@$(BUILD_DIR)/fashionseg predict samples/photos --mask --color --overlay --json -o out/demo
+	@$(BUILD_DIR)/fashionseg predict samples/photos --tags samples/tags.csv --mask --color --overlay \
+	  --json -o out/demo
 
 ## The data pipeline on a synthetic dataset (no model needed).
 demo-data: program

@@ -21,6 +21,7 @@
 #include "fashionseg/prediction_formats.h"
 #include "fashionseg/render.h"
 #include "fashionseg/segmenter.h"
+#include "fashionseg/tag_comparison.h"
 
 namespace fashionseg::cli {
 namespace {
@@ -41,6 +42,7 @@ struct PredictArguments {
   int batch_size = 4;
   int64_t max_pixels = kDefaultMaxPixels;
   bool recursive = false, flip = false, quiet = false, no_colors = false;
+  std::string tags;  ///< image-level tags to compare each photo's categories with
   bool mask = false, color = false, overlay = false, json = false, cutouts = false;
   bool csv = false, coco = false, logits = false, all = false;
 };
@@ -140,6 +142,17 @@ void run_predict(PredictArguments a, const GlobalOptions& global) {
   fs::create_directories(a.output);
   const std::vector<std::string> stems = unique_stems(photos);
   const std::vector<int> category_ids = imaterialist_category_ids(segmenter.class_names());
+  PhotoTags tags;
+  if (!a.tags.empty()) {
+    tags = read_photo_tags(a.tags, segmenter.class_names());
+    if (!tags.outside_model.empty() && !a.quiet) {
+      std::string names;
+      for (const auto& name : tags.outside_model) names += (names.empty() ? "" : ", ") + name;
+      std::cout << "tags the model cannot list (left out of the comparison): " << names << "\n";
+    }
+  }
+  TagTotals tag_totals;
+  std::mutex tag_totals_mutex;
   std::vector<std::string> csv_rows(photos.size());
   std::vector<nlohmann::json> coco(photos.size());
   std::vector<std::string> failures;
@@ -190,6 +203,13 @@ void run_predict(PredictArguments a, const GlobalOptions& global) {
         for (const auto& c : results[k].categories) {
           if (!c.colors.empty()) lines[k] += "\n  " + colors_line(c);
         }
+        const auto tagged = tags.by_image.find(photos[i].filename().string());
+        if (tagged != tags.by_image.end()) {
+          const TagComparison comparison = compare_with_tags(results[k].categories, tagged->second);
+          lines[k] += "\n" + comparison_line(comparison, segmenter.class_names());
+          std::lock_guard<std::mutex> lock(tag_totals_mutex);
+          tag_totals.add(comparison);
+        }
       } catch (const Error& e) {
         std::lock_guard<std::mutex> lock(failures_mutex);
         std::cerr << "fashionseg: error: " << photos[i].string() << ": " << e.what() << "\n";
@@ -215,6 +235,7 @@ void run_predict(PredictArguments a, const GlobalOptions& global) {
     }
     write_file_atomic(out / "coco_results.json", json_text(all));
   }
+  if (tag_totals.photos > 0) std::cout << totals_line(tag_totals) << "\n";
   const size_t done = photos.size() - failures.size();
   std::cout << "segmented " << done << " of " << photos.size() << " photos; results in "
             << out.string() << "\n";
@@ -267,6 +288,10 @@ Command add_predict_command(CLI::App& root, const GlobalOptions& global) {
   app->add_flag("--coco", a->coco, "Write coco_results.json (RLE)");
   app->add_flag("--logits", a->logits, "Write <photo>_logits.npy (raw logits of the model input)");
   app->add_flag("--all", a->all, "Write every output");
+  app->add_option("--tags", a->tags,
+                  "Tag CSV (ImageId,ClassIds: iMaterialist category ids or names): print, for each "
+                  "photo listed there, the tagged categories found, missed and added, and a "
+                  "summary line");
   app->add_flag("--no-colors", a->no_colors,
                 "Do not name the colours of each category (in the JSON, the legend and the "
                 "printed summary)");
