@@ -43,6 +43,8 @@ struct ServedModel {
   std::vector<std::string> class_names;  ///< index = label value, 0 = background
   cv::Size input_size;                   ///< the model's box; 0 x 0 = any size
   int64_t parameters = 0;
+  bool category_head = false;          ///< the model has an image-level category head
+  bool calibrated_categories = false;  ///< its category rule was calibrated
   /// Segments an RGB photo with a request's flip and area rule, the categories decided under
   /// that rule; called from several threads at once when workers > 1.
   std::function<Segmentation(const cv::Mat& rgb, bool flip, const AreaRule& rule)> segment;

@@ -136,7 +136,9 @@ nlohmann::json model_json(const ServedModel& model) {
   return {{"architecture", model.architecture},
           {"classes", classes},
           {"input", {{"height", model.input_size.height}, {"width", model.input_size.width}}},
-          {"parameters", model.parameters}};
+          {"parameters", model.parameters},
+          {"category_head", model.category_head},
+          {"calibrated_categories", model.calibrated_categories}};
 }
 
 }  // namespace fashionseg::serve

@@ -10,6 +10,8 @@ ServedModel make_served_model(const Segmenter& segmenter) {
   model.class_names = segmenter.class_names();
   model.input_size = segmenter.input_size();
   model.parameters = segmenter.parameters();
+  model.category_head = segmenter.has_category_head();
+  model.calibrated_categories = segmenter.calibrated_categories();
   model.segment = [&segmenter](const cv::Mat& rgb, bool flip, const AreaRule& rule) {
     SegmenterOptions call = segmenter.options();
     call.flip = flip;
