@@ -71,8 +71,8 @@ void run_calibrate(const CalibrateArguments& a) {
   options.threads = a.workers;
   options.keep_evidence = true;
   TerminalProgress progress;
-  const EvaluationResult result = evaluate_photos(
-      segmenter, evaluation_samples(dataset, a.split, true), options, &progress);
+  const EvaluationResult result =
+      evaluate_photos(segmenter, evaluation_samples(dataset, a.split, true), options, &progress);
   const std::vector<CalibrationPhoto>& photos = result.evidence;
   const int classes = static_cast<int>(names.size());
 
@@ -92,7 +92,8 @@ void run_calibrate(const CalibrateArguments& a) {
   CategoryScores held_out;
   if (cross_validate) held_out = cross_validated_scores(photos, classes, folds, calibration);
 
-  std::cout << std::left << std::setw(34) << "class" << "photos  min_prob  min_area  F1 before"
+  std::cout << std::left << std::setw(34) << "class"
+            << "photos  min_prob  min_area  F1 before"
             << "  F1 after\n";
   for (int c = 1; c < classes; ++c) {
     const uint64_t positives = fitted_scores.true_positives[c] + fitted_scores.false_negatives[c];
@@ -106,9 +107,11 @@ void run_calibrate(const CalibrateArguments& a) {
                              fitted_scores.false_negatives[c]))
               << "\n";
   }
-  std::cout << "\n" << photos.size() << " photos (" << result.images << " with masks, "
+  std::cout << "\n"
+            << photos.size() << " photos (" << result.images << " with masks, "
             << result.tagged_images << " with tags only)"
-            << (segmenter.has_category_head() ? ", category head" : ", no category head (areas only)")
+            << (segmenter.has_category_head() ? ", category head"
+                                              : ", no category head (areas only)")
             << ", temperature " << score(rule.temperature) << "\n";
   auto line = [](const char* what, const CategoryScores& s) {
     std::cout << std::left << std::setw(44) << what << "precision " << score(s.micro_precision)

@@ -13,6 +13,7 @@
 #include "fashionseg/json_text.h"
 #include "fashionseg/metrics_json.h"
 #include "fashionseg/segmenter.h"
+#include "segment_flags.h"
 #include "terminal_progress.h"
 
 namespace fashionseg::cli {
@@ -24,12 +25,8 @@ struct EvaluateArguments {
   std::string split = "val";
   std::string output;
   std::string device = "cpu";
-  bool flip = false;
-  std::vector<double> scales;
-  double window = 0.0;
+  SegmentFlags segment;  ///< --flip, --scales, --window, --min-area (as predict)
   bool fast = false;
-  double min_area = 0.001;
-  bool min_area_given = false;
   int batch_size = 4;
   int workers = 2;
 };
@@ -61,12 +58,8 @@ void print_table(const nlohmann::json& metrics) {
 void run_evaluate(const EvaluateArguments& a) {
   SegmenterOptions segment;
   segment.device = a.device;
-  segment.flip = a.flip;
-  if (!a.scales.empty()) segment.scales = a.scales;
-  segment.window_scale = a.window;
-  segment.area_rule.min_area_fraction = a.min_area;
-  segment.area_rule.overrides_calibration = a.min_area_given;
-  if (a.fast && (!a.scales.empty() || a.window > 0.0)) {
+  a.segment.apply(segment);
+  if (a.fast && (!a.segment.scales.empty() || a.segment.window > 0.0)) {
     throw_config_error("--fast scores the model's input size only", "drop --scales / --window");
   }
   const Segmenter segmenter(a.model, segment);
@@ -109,26 +102,13 @@ Command add_evaluate_command(CLI::App& root, const GlobalOptions& global) {
   app->add_option("-o,--output", args->output,
                   "Folder for metrics.json, confusion.csv and confusion.png");
   app->add_option("--device", args->device, "cpu, cuda or cuda:N")->capture_default_str();
-  app->add_flag("--flip", args->flip, "Flip test-time augmentation (as predict --flip)");
-  app->add_option("--scales", args->scales,
-                  "Multi-scale test-time augmentation, e.g. 0.75,1,1.25 (as predict --scales)")
-      ->delimiter(',');
-  app->add_option("--window", args->window,
-                  "Sliding window: fit the photo into this many times the model's input box "
-                  "and cover it with overlapping windows (0 = off; as predict --window)")
-      ->check(CLI::Range(0.0, 8.0));
+  args->segment.add_to(*app);
   app->add_flag("--fast", args->fast,
                 "Score at the model's input size instead of each photo's original size");
-  app->add_option("--min-area", args->min_area,
-                  "Share of a photo a category must cover to count as present")
-      ->check(CLI::Range(0.0, 0.99));
   app->add_option("--batch-size", args->batch_size, "Photos per forward pass")
       ->check(CLI::Range(1, 256));
   app->add_option("--workers", args->workers, "Threads reading photos")->check(CLI::Range(1, 256));
-  return {app, [args, app] {
-            args->min_area_given = app->count("--min-area") > 0;
-            run_evaluate(*args);
-          }};
+  return {app, [args] { run_evaluate(*args); }};
 }
 
 }  // namespace fashionseg::cli

@@ -26,13 +26,13 @@ Command add_export_weights_command(CLI::App& root, const GlobalOptions& global) 
             // loads strictly into the torchvision architecture.
             StateDict weights;
             for (const auto& item : checkpoint.weights) {
-              if (item.key().rfind("category_head.", 0) != 0) weights.insert(item.key(), item.value());
+              if (item.key().rfind("category_head.", 0) != 0)
+                weights.insert(item.key(), item.value());
             }
             write_state_file(args->output, weights);
-            std::cout << "wrote " << args->output << ": " << weights.size()
-                      << " tensors of " << checkpoint.architecture << " ("
-                      << checkpoint.options.num_classes << " classes"
-                      << (checkpoint.options.aux_head ? ", aux head" : "")
+            std::cout << "wrote " << args->output << ": " << weights.size() << " tensors of "
+                      << checkpoint.architecture << " (" << checkpoint.options.num_classes
+                      << " classes" << (checkpoint.options.aux_head ? ", aux head" : "")
                       << (checkpoint.options.category_head ? "; category head left out" : "")
                       << ")\n";
           }};

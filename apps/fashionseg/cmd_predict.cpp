@@ -22,6 +22,7 @@
 #include "fashionseg/render.h"
 #include "fashionseg/segmenter.h"
 #include "fashionseg/tag_comparison.h"
+#include "segment_flags.h"
 
 namespace fashionseg::cli {
 namespace {
@@ -34,14 +35,11 @@ struct PredictArguments {
   std::string output = "out/predict";
   std::string device = "cpu";
   std::string shard;
-  std::vector<double> scales;
-  double window = 0.0;
-  double min_area = 0.001;
-  bool min_area_given = false;  ///< --min-area replaces a calibrated model's area thresholds
+  SegmentFlags segment;  ///< --flip, --scales, --window, --min-area
   double opacity = 0.55;
   int batch_size = 4;
   int64_t max_pixels = kDefaultMaxPixels;
-  bool recursive = false, flip = false, quiet = false, no_colors = false;
+  bool recursive = false, quiet = false, no_colors = false;
   std::string tags;  ///< image-level tags to compare each photo's categories with
   bool mask = false, color = false, overlay = false, json = false, cutouts = false;
   bool csv = false, coco = false, logits = false, all = false;
@@ -128,11 +126,7 @@ void run_predict(PredictArguments a, const GlobalOptions& global) {
   if (photos.empty()) throw_config_error("no photos to segment", "name files, folders or --list");
   SegmenterOptions options;
   options.device = a.device;
-  options.flip = a.flip;
-  if (!a.scales.empty()) options.scales = a.scales;
-  options.window_scale = a.window;
-  options.area_rule.min_area_fraction = a.min_area;
-  options.area_rule.overrides_calibration = a.min_area_given;
+  a.segment.apply(options);
   options.confidence = a.coco;
   options.colors = !a.no_colors;
   options.pieces = a.csv || a.coco;
@@ -265,16 +259,7 @@ Command add_predict_command(CLI::App& root, const GlobalOptions& global) {
                   "Largest photo (width x height); larger ones are reported and skipped")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 34))
       ->capture_default_str();
-  app->add_flag("--flip", a->flip, "Flip test-time augmentation");
-  app->add_option("--scales", a->scales, "Multi-scale test-time augmentation, e.g. 0.75,1,1.25")
-      ->delimiter(',');
-  app->add_option("--window", a->window,
-                  "Sliding window: fit the photo into this many times the model's input box "
-                  "and cover it with overlapping windows (0 = off)")
-      ->check(CLI::Range(0.0, 8.0));
-  app->add_option("--min-area", a->min_area, "Share of a photo a category must cover to count")
-      ->check(CLI::Range(0.0, 0.99))
-      ->capture_default_str();
+  a->segment.add_to(*app);
   app->add_option("--opacity", a->opacity, "Overlay opacity")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
@@ -296,10 +281,7 @@ Command add_predict_command(CLI::App& root, const GlobalOptions& global) {
                 "Do not name the colours of each category (in the JSON, the legend and the "
                 "printed summary)");
   app->add_flag("-q,--quiet", a->quiet, "Print only the summary");
-  return {app, [a, app, &global] {
-            a->min_area_given = app->count("--min-area") > 0;
-            run_predict(*a, global);
-          }};
+  return {app, [a, &global] { run_predict(*a, global); }};
 }
 
 }  // namespace fashionseg::cli

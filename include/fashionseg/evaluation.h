@@ -31,9 +31,9 @@ struct EvaluationOptions {
 
 /// What evaluation accumulates over a dataset.
 struct EvaluationResult {
-  ConfusionMatrix matrix;         ///< pixels of the photos with masks
-  CategoryDetection categories;   ///< decided categories vs the masks' (area rule)
-  int64_t images = 0;             ///< photos with masks
+  ConfusionMatrix matrix;            ///< pixels of the photos with masks
+  CategoryDetection categories;      ///< decided categories vs the masks' (area rule)
+  int64_t images = 0;                ///< photos with masks
   CategoryDetection tag_categories;  ///< decided categories vs the tags of tag-only photos
   int64_t tagged_images = 0;         ///< tag-only photos
   /// With keep_evidence: per photo, in the order of the samples, what

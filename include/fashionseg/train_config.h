@@ -86,10 +86,10 @@ struct SelfTrainingConfig {
   std::string teacher = "none";
   std::string teacher_checkpoint;  ///< the fixed teacher's .fsm (teacher: checkpoint)
   double ema_decay = 0.999;        ///< mean teacher: weight of the old teacher per step
-  double threshold = 0.7;  ///< pixels whose teacher probability is below are ignored
-  double weight = 1.0;     ///< weight of the pseudo-label loss after the ramp-up
-  double rampup_epochs = 2.0;  ///< sigmoid ramp-up of the weight, in epochs
-  bool teacher_flip = true;    ///< average the teacher's logits with the mirrored photo's
+  double threshold = 0.7;          ///< pixels whose teacher probability is below are ignored
+  double weight = 1.0;             ///< weight of the pseudo-label loss after the ramp-up
+  double rampup_epochs = 2.0;      ///< sigmoid ramp-up of the weight, in epochs
+  bool teacher_flip = true;        ///< average the teacher's logits with the mirrored photo's
   /// Photos with tags: classes they are not tagged with cannot be pseudo-labels.
   bool filter_by_tags = true;
 };

@@ -343,8 +343,8 @@ void validate_train_config(const TrainConfig& c) {
                  {"none", "inverse", "median", "enet", "original"});
   require(c.loss.aux_weight >= 0, "loss.aux_weight", "must be >= 0");
   require(c.loss.category_weight >= 0, "loss.category_weight", "must be >= 0");
-  require(c.loss.category_min_area >= 0 && c.loss.category_min_area < 1,
-          "loss.category_min_area", "must lie in [0, 1)");
+  require(c.loss.category_min_area >= 0 && c.loss.category_min_area < 1, "loss.category_min_area",
+          "must lie in [0, 1)");
   const SelfTrainingConfig& st = c.self_training;
   require_choice(st.teacher, "self_training.teacher", {"none", "ema", "checkpoint"});
   require(st.teacher != "checkpoint" || !st.teacher_checkpoint.empty(),

@@ -48,8 +48,7 @@ CategoryThresholds effective_thresholds(const CategoryRule& rule, int num_classe
                       " classes, the model has " + std::to_string(num_classes));
   }
   if (rule.area.overrides_calibration || rule.thresholds.num_classes() == 0) {
-    std::fill(thresholds.min_area.begin(), thresholds.min_area.end(),
-              rule.area.min_area_fraction);
+    std::fill(thresholds.min_area.begin(), thresholds.min_area.end(), rule.area.min_area_fraction);
   }
   return thresholds;
 }

@@ -314,8 +314,7 @@ std::vector<Segmentation> InferenceEngine::segment_placed(const torch::Tensor& i
     }
     const torch::Tensor logits =
         out.logits[row].slice(1, 0, fitted[i].height).slice(2, 0, fitted[i].width);
-    const torch::Tensor head =
-        out.categories.defined() ? out.categories[row] : torch::Tensor();
+    const torch::Tensor head = out.categories.defined() ? out.categories[row] : torch::Tensor();
     results.push_back(
         finish(resize_logits(logits, working_size(fitted[i])), head, fitted[i], options));
     if (options.input_logits) results.back().input_logits = to_mat3(out.plain[row]);

@@ -76,8 +76,8 @@ class InferenceEngine {
   PhotoLogits windowed_logits(const cv::Mat& rgb, const Placement& placement, cv::Size window,
                               bool flip) const;
   cv::Size working_size(cv::Size photo) const;
-  Segmentation finish(const torch::Tensor& logits, const torch::Tensor& head_logits,
-                      cv::Size photo, const SegmenterOptions& options) const;
+  Segmentation finish(const torch::Tensor& logits, const torch::Tensor& head_logits, cv::Size photo,
+                      const SegmenterOptions& options) const;
 
   EngineModel model_;
 };

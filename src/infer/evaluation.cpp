@@ -26,8 +26,8 @@ std::vector<int> category_ids(const Segmentation& segmentation) {
 EvaluationResult empty_result(size_t classes, const EvaluationOptions& options) {
   const int n = static_cast<int>(classes);
   const double min_area = options.segment.area_rule.min_area_fraction;
-  return {ConfusionMatrix(n), CategoryDetection(n, min_area), 0, CategoryDetection(n, min_area),
-          0, {}};
+  return {
+      ConfusionMatrix(n), CategoryDetection(n, min_area), 0, CategoryDetection(n, min_area), 0, {}};
 }
 
 /// What the category decision read for one photo (the head's logits, NaN without a head,

@@ -16,10 +16,21 @@ std::string csv_field(const std::string& text) {
   return quoted + "\"";
 }
 
-const char* const kSummaryKeys[] = {
-    "mean_iou", "mean_iou_truth", "foreground_iou",     "pixel_accuracy",  "mean_class_accuracy",
-    "fw_iou",   "mean_dice",      "category_precision", "category_recall", "category_f1",
-    "images",   "tag_category_precision", "tag_category_recall", "tag_category_f1", "tag_images"};
+const char* const kSummaryKeys[] = {"mean_iou",
+                                    "mean_iou_truth",
+                                    "foreground_iou",
+                                    "pixel_accuracy",
+                                    "mean_class_accuracy",
+                                    "fw_iou",
+                                    "mean_dice",
+                                    "category_precision",
+                                    "category_recall",
+                                    "category_f1",
+                                    "images",
+                                    "tag_category_precision",
+                                    "tag_category_recall",
+                                    "tag_category_f1",
+                                    "tag_images"};
 
 }  // namespace
 
@@ -68,14 +79,15 @@ nlohmann::json category_scores_json(const CategoryDetection& categories,
   const CategoryDetection::Scores s = categories.scores();
   nlohmann::json classes = nlohmann::json::array();
   for (size_t k = 1; k < s.f1.size(); ++k) {
-    classes.push_back({{"value", k},
-                       {"name", k < class_names.size() ? class_names[k] : "class_" + std::to_string(k)},
-                       {"precision", number(s.precision[k])},
-                       {"recall", number(s.recall[k])},
-                       {"f1", number(s.f1[k])},
-                       {"true_positives", s.true_positives[k]},
-                       {"false_positives", s.false_positives[k]},
-                       {"false_negatives", s.false_negatives[k]}});
+    classes.push_back(
+        {{"value", k},
+         {"name", k < class_names.size() ? class_names[k] : "class_" + std::to_string(k)},
+         {"precision", number(s.precision[k])},
+         {"recall", number(s.recall[k])},
+         {"f1", number(s.f1[k])},
+         {"true_positives", s.true_positives[k]},
+         {"false_positives", s.false_positives[k]},
+         {"false_negatives", s.false_negatives[k]}});
   }
   return {{"precision", number(s.micro_precision)},
           {"recall", number(s.micro_recall)},

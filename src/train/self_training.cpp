@@ -100,9 +100,9 @@ torch::Tensor Teacher::pseudo_labels(const torch::Tensor& weak_images, const tor
                                      int64_t ignore_index) const {
   torch::NoGradGuard no_grad;
   const torch::Tensor unmasked = (~has_mask.to(torch::kBool)).nonzero().squeeze(1);
-  torch::Tensor labels = torch::full({weak_images.size(0), weak_images.size(2), weak_images.size(3)},
-                                     ignore_index, torch::TensorOptions(torch::kLong)
-                                                       .device(weak_images.device()));
+  torch::Tensor labels =
+      torch::full({weak_images.size(0), weak_images.size(2), weak_images.size(3)}, ignore_index,
+                  torch::TensorOptions(torch::kLong).device(weak_images.device()));
   // Photos with masks learn from their masks only: the teacher looks at the others alone.
   if (unmasked.numel() == 0) return labels;
   const torch::Tensor rows = unmasked.to(weak_images.device());
@@ -112,10 +112,10 @@ torch::Tensor Teacher::pseudo_labels(const torch::Tensor& weak_images, const tor
   const torch::Tensor row_tags = tags.index_select(0, unmasked.to(tags.device()));
   torch::Tensor row_tagged = has_tags.index_select(0, unmasked.to(has_tags.device()));
   if (!filter_by_tags) row_tagged = torch::zeros_like(row_tagged);
-  labels.index_copy_(0, rows,
-                     tag_filtered_pseudo_labels(logits, row_tags.to(logits.device()),
-                                                row_tagged.to(logits.device()), threshold,
-                                                ignore_index));
+  labels.index_copy_(
+      0, rows,
+      tag_filtered_pseudo_labels(logits, row_tags.to(logits.device()),
+                                 row_tagged.to(logits.device()), threshold, ignore_index));
   return labels;
 }
 

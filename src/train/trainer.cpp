@@ -339,11 +339,11 @@ torch::Tensor Run::step_loss(const Batch& batch) {
   }
   if (teacher_) {
     const SelfTrainingConfig& st = config_.self_training;
-    const torch::Tensor pseudo = teacher_->pseudo_labels(
-        batch.images.to(device_), batch.tags, batch.has_tags, batch.has_mask, st.threshold,
-        st.filter_by_tags);
-    const auto ramp_steps =
-        static_cast<int64_t>(std::llround(st.rampup_epochs * static_cast<double>(steps_per_epoch_)));
+    const torch::Tensor pseudo =
+        teacher_->pseudo_labels(batch.images.to(device_), batch.tags, batch.has_tags,
+                                batch.has_mask, st.threshold, st.filter_by_tags);
+    const auto ramp_steps = static_cast<int64_t>(
+        std::llround(st.rampup_epochs * static_cast<double>(steps_per_epoch_)));
     const double weight = rampup_weight(state_.step, ramp_steps, st.weight);
     // A batch whose pseudo-labels are all below the threshold adds nothing (and no NaN).
     if (weight > 0 && (pseudo != 255).any().item<bool>()) {

@@ -38,8 +38,8 @@ class TagsPipeline : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
     const fs::path raw = *dir_ / "raw", tags = *dir_ / "tags";
-    const auto synth = run_fashionseg("synth --count 24 --width 64 --height 96 -o " +
-                                      shell_quote(raw.string()));
+    const auto synth =
+        run_fashionseg("synth --count 24 --width 64 --height 96 -o " + shell_quote(raw.string()));
     ASSERT_EQ(synth.exit_code, 0) << synth.output;
     fs::create_directories(tags / "photos");
     std::map<std::string, std::set<std::string>> tagged;
@@ -65,10 +65,10 @@ class TagsPipeline : public ::testing::Test {
       csv += "\n";
     }
     write_file_atomic(tags / "tags.csv", csv);
-    const auto prepare = run_fashionseg(
-        "prepare --imaterialist " + shell_quote(raw.string()) + " --tags " +
-        shell_quote(tags.string()) + " --val-fraction 0.34 -o " +
-        shell_quote((*dir_ / "prepared").string()));
+    const auto prepare =
+        run_fashionseg("prepare --imaterialist " + shell_quote(raw.string()) + " --tags " +
+                       shell_quote(tags.string()) + " --val-fraction 0.34 -o " +
+                       shell_quote((*dir_ / "prepared").string()));
     ASSERT_EQ(prepare.exit_code, 0) << prepare.output;
     std::ofstream(*dir_ / "tags.yaml")
         << "model:\n  type: unet\n  base_width: 4\n  category_head: true\n"
@@ -124,10 +124,11 @@ TEST_F(TagsPipeline, CalibrateThenEvaluateScoresTagPhotosAsPredictListsThem) {
   const auto train = run_fashionseg(train_args("pipeline"));
   ASSERT_EQ(train.exit_code, 0) << train.output;
   const fs::path calibrated = *dir_ / "calibrated.fsm";
-  const auto calibrate = run_fashionseg(
-      "calibrate -m " + shell_quote((run / "last.fsm").string()) + " -d " +
-      shell_quote((*dir_ / "prepared").string()) + " --folds 2 --min-positives 1 -o " +
-      shell_quote(calibrated.string()) + " --report " + shell_quote((*dir_ / "rule.json").string()));
+  const auto calibrate =
+      run_fashionseg("calibrate -m " + shell_quote((run / "last.fsm").string()) + " -d " +
+                     shell_quote((*dir_ / "prepared").string()) +
+                     " --folds 2 --min-positives 1 -o " + shell_quote(calibrated.string()) +
+                     " --report " + shell_quote((*dir_ / "rule.json").string()));
   ASSERT_EQ(calibrate.exit_code, 0) << calibrate.output;
   EXPECT_NE(calibrate.output.find("cross-validated"), std::string::npos) << calibrate.output;
   const auto report = nlohmann::json::parse(read_file(*dir_ / "rule.json"));

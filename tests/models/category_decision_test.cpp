@@ -37,8 +37,8 @@ TEST(CategoryDecision, WithoutHeadOrRuleTheAreaRuleDecidesAndConfidenceIsMeanPix
   confidence(cv::Rect(70, 80, 5, 5)).setTo(0.5f);  // half the shoe is unsure
   const std::vector<double> no_head;
   const CategoryThresholds none;
-  const MaskContents contents = decide_categories(
-      CategoryEvidence{labels, no_head, confidence}, kNames, CategoryRule{AreaRule{}, none}, false);
+  const MaskContents contents = decide_categories(CategoryEvidence{labels, no_head, confidence},
+                                                  kNames, CategoryRule{AreaRule{}, none}, false);
   EXPECT_EQ(ids(contents), (std::vector<int>{1, 2}));  // the bag is below 0.1 %
   EXPECT_NEAR(contents.categories[0].confidence, 0.9, 1e-6);
   EXPECT_NEAR(contents.categories[1].confidence, 0.7, 1e-6);
@@ -47,13 +47,13 @@ TEST(CategoryDecision, WithoutHeadOrRuleTheAreaRuleDecidesAndConfidenceIsMeanPix
 TEST(CategoryDecision, TheHeadVetoesAndConfirmsWithCalibratedThresholds) {
   const cv::Mat labels = three_items();
   CategoryThresholds rule = CategoryThresholds::defaults(4, 0.001);
-  rule.min_area[3] = 0.0003;          // small bags count
-  rule.min_probability[1] = 0.6;      // shirts need a sure head
+  rule.min_area[3] = 0.0003;      // small bags count
+  rule.min_probability[1] = 0.6;  // shirts need a sure head
   rule.temperature = 2.0;
   // shirt: p(logit/2) = 0.55 < 0.6 -> vetoed despite 20 % of the photo; shoe: sure; bag: sure.
   const std::vector<double> head = {0.0, 2 * logit(0.55), 2 * logit(0.8), 2 * logit(0.7)};
-  const MaskContents contents = decide_categories(CategoryEvidence{labels, head, cv::Mat()},
-                                                  kNames, CategoryRule{AreaRule{}, rule}, true);
+  const MaskContents contents = decide_categories(CategoryEvidence{labels, head, cv::Mat()}, kNames,
+                                                  CategoryRule{AreaRule{}, rule}, true);
   EXPECT_EQ(ids(contents), (std::vector<int>{2, 3}));
   EXPECT_NEAR(contents.categories[0].confidence, 0.8, 1e-9);
   EXPECT_NEAR(contents.categories[1].confidence, 0.7, 1e-9);
@@ -75,8 +75,8 @@ TEST(CategoryDecision, AHeadWithoutStoredThresholdsUsesProbabilityOneHalfAndTheC
   const cv::Mat labels = three_items();
   const CategoryThresholds none;
   const std::vector<double> head = {0.0, logit(0.9), logit(0.4), logit(0.9)};
-  const MaskContents contents = decide_categories(CategoryEvidence{labels, head, cv::Mat()},
-                                                  kNames, CategoryRule{AreaRule{}, none}, false);
+  const MaskContents contents = decide_categories(CategoryEvidence{labels, head, cv::Mat()}, kNames,
+                                                  CategoryRule{AreaRule{}, none}, false);
   EXPECT_EQ(ids(contents), (std::vector<int>{1}));  // shoe below 0.5, bag below 0.1 %
 }
 

@@ -92,8 +92,8 @@ TEST(CategoryHeadTraining, TheCategoryLossAloneReachesTheBackbone) {
   ModelPtr model = create_model("lraspp_mobilenet_v3_large", quick_options("lraspp", true));
   model->train();
   const ModelOutput output = model->forward_all(torch::randn({2, 3, 64, 48}));
-  const torch::Tensor targets = torch::tensor({{0.f, 1.f, 0.f, 1.f, 0.f, 0.f},
-                                               {0.f, 0.f, 1.f, 0.f, 0.f, 1.f}});
+  const torch::Tensor targets =
+      torch::tensor({{0.f, 1.f, 0.f, 1.f, 0.f, 0.f}, {0.f, 0.f, 1.f, 0.f, 0.f, 1.f}});
   category_loss(output.categories, targets, torch::ones_like(targets)).backward();
   const auto parameters = model->named_parameters();
   EXPECT_GT(parameters["category_head.weight"].grad().abs().sum().item<double>(), 0.0);

@@ -143,11 +143,11 @@ TEST(Teacher, LabelsOnlyPhotosWithoutMasksAndFiltersByTheirTags) {
                   .item<bool>());
   // A batch of masked photos only costs nothing.
   const int before = model->batches_seen;
-  EXPECT_TRUE(teacher.pseudo_labels(images, tags, has_tags, torch::ones({3}, torch::kBool), 0.5,
-                                    true)
-                  .eq(255)
-                  .all()
-                  .item<bool>());
+  EXPECT_TRUE(
+      teacher.pseudo_labels(images, tags, has_tags, torch::ones({3}, torch::kBool), 0.5, true)
+          .eq(255)
+          .all()
+          .item<bool>());
   EXPECT_EQ(model->batches_seen, before);
 }
 
