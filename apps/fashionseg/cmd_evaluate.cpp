@@ -2,6 +2,7 @@
 #include <cmath>
 #include <iomanip>
 #include <iostream>
+#include <map>
 
 #include "commands.h"
 #include "fashionseg/confusion_heatmap.h"
@@ -39,18 +40,31 @@ std::string cell(const nlohmann::json& value) {
 }
 
 void print_table(const nlohmann::json& metrics) {
+  // Tag-F1: the class found in a tag-only photo vs listed in its tags.
+  const bool tags = metrics.contains("tag_categories");
+  std::map<size_t, nlohmann::json> tag_f1;  // class value -> F1 on the tag-only photos
+  if (tags) {
+    for (const auto& row : metrics["tag_categories"]["classes"]) {
+      tag_f1[row["value"].get<size_t>()] = row["f1"];
+    }
+  }
   std::cout << std::left << std::setw(42) << "class"
-            << "   IoU     Dice    Acc    Cat-F1  pixels\n";
+            << "   IoU     Dice    Acc    Cat-F1  " << (tags ? "Tag-F1  " : "") << "pixels\n";
   for (const auto& row : metrics["classes"]) {
-    if (row["truth_pixels"].get<uint64_t>() == 0 && !row["iou"].is_number()) continue;
+    const auto found = tag_f1.find(row["value"].get<size_t>());
+    const nlohmann::json tag = found == tag_f1.end() ? nlohmann::json() : found->second;
+    const bool tagged = tag.is_number();
+    if (row["truth_pixels"].get<uint64_t>() == 0 && !row["iou"].is_number() && !tagged) continue;
     std::cout << std::left << std::setw(42) << row["name"].get<std::string>() << cell(row["iou"])
               << "  " << cell(row["dice"]) << "  " << cell(row["accuracy"]) << "  "
-              << cell(row["category_f1"]) << "  " << row["truth_pixels"].get<uint64_t>() << "\n";
+              << cell(row["category_f1"]) << "  "
+              << (tags ? cell(tag) + "  " : "")
+              << row["truth_pixels"].get<uint64_t>() << "\n";
   }
   std::cout << "\n";
   const nlohmann::json summary = metrics_summary_json(metrics);  // items() must not outlive it
   for (const auto& [key, value] : summary.items()) {
-    std::cout << std::left << std::setw(22) << key
+    std::cout << std::left << std::setw(24) << key
               << (value.is_number_float() ? cell(value) : value.dump()) << "\n";
   }
 }
