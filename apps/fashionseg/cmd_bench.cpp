@@ -20,6 +20,7 @@
 #include "commands.h"
 #include "default_model.h"
 #include "fashionseg/checkpoint.h"
+#include "fashionseg/cpu_autocast.h"
 #include "fashionseg/device.h"
 #include "fashionseg/error.h"
 #include "fashionseg/files.h"
@@ -28,6 +29,7 @@
 #include "fashionseg/image_io.h"
 #include "fashionseg/json_text.h"
 #include "fashionseg/models.h"
+#include "fashionseg/precision.h"
 #include "fashionseg/segmenter.h"
 
 namespace fashionseg::cli {
@@ -43,6 +45,7 @@ struct BenchArguments {
   int warmup = 3;
   int iterations = 20;
   std::string layout = "auto";
+  std::string precision = "auto";
   bool train = false;
   bool no_fold = false;
   std::string json;
@@ -111,7 +114,9 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
     SegmenterOptions options;
     if (a.layout != "auto") options.channels_last = a.layout == "nhwc";
     options.fold_batch_norms = !a.no_fold;
+    options.precision = a.precision;
     const Segmenter segmenter(path, options);
+    report["precision"] = segmenter.bf16() ? "bf16" : "fp32";
     const cv::Mat rgb = read_image_rgb(a.photo);
     name = segmenter.architecture() + " (" + path.string() + ")";
     parameters = segmenter.parameters();
@@ -144,8 +149,12 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
     model->eval();
     parameters = count_parameters(*model);
     gflop_per_image = 2.0 * count_model_macs(*model, height, width).total() / 1e9;
-    const bool channels_last =
-        a.layout == "auto" ? find_model(architecture).prefers_channels_last : a.layout == "nhwc";
+    const bool bf16 = resolve_bf16(a.precision, find_model(architecture).bf16_helps, "cpu");
+    report["precision"] = bf16 ? "bf16" : "fp32";
+    // As the Segmenter decides: NHWC in bf16, and in fp32 where the registry says.
+    const bool channels_last = a.layout == "auto"
+                                   ? bf16 || find_model(architecture).prefers_channels_last
+                                   : a.layout == "nhwc";
     report["layout"] = channels_last ? "nhwc" : "nchw";
     if (channels_last) to_channels_last(*model);
     // Inference folds batch norms into convolutions as the Segmenter does; training cannot.
@@ -168,13 +177,23 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
       gflop_per_image *= 3.0;
       timings = time_calls(a.warmup, a.iterations, [&] {
         optimizer.zero_grad();
-        torch::nn::functional::cross_entropy(model->forward(input), labels).backward();
+        torch::Tensor loss;
+        {
+          // The forward pass under autocast; the loss reads fp32 logits, backward runs after.
+          const CpuBf16Autocast autocast(bf16);
+          loss =
+              torch::nn::functional::cross_entropy(model->forward(input).to(torch::kFloat), labels);
+        }
+        loss.backward();
         optimizer.step();
       });
       report["mode"] = "train step";
     } else {
       c10::InferenceMode inference;
-      timings = time_calls(a.warmup, a.iterations, [&] { model->forward(input); });
+      timings = time_calls(a.warmup, a.iterations, [&] {
+        const CpuBf16Autocast autocast(bf16);
+        model->forward(input);
+      });
       report["mode"] = "forward";
     }
   }
@@ -249,6 +268,11 @@ Command add_bench_command(CLI::App& root, const GlobalOptions& global) {
       ->capture_default_str();
   app->add_option("--iterations", a->iterations, "Timed runs")
       ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app->add_option("--precision", a->precision,
+                  "fp32, bf16 (autocast) or auto (bf16 where this CPU computes it natively and "
+                  "the model gains from it)")
+      ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
       ->capture_default_str();
   app->add_option("--layout", a->layout,
                   "Tensor layout on the CPU: auto (NHWC where it is faster, as predict and serve "

@@ -57,8 +57,7 @@ void print_table(const nlohmann::json& metrics) {
     if (row["truth_pixels"].get<uint64_t>() == 0 && !row["iou"].is_number() && !tagged) continue;
     std::cout << std::left << std::setw(42) << row["name"].get<std::string>() << cell(row["iou"])
               << "  " << cell(row["dice"]) << "  " << cell(row["accuracy"]) << "  "
-              << cell(row["category_f1"]) << "  "
-              << (tags ? cell(tag) + "  " : "")
+              << cell(row["category_f1"]) << "  " << (tags ? cell(tag) + "  " : "")
               << row["truth_pixels"].get<uint64_t>() << "\n";
   }
   std::cout << "\n";

@@ -153,7 +153,8 @@ void run_predict(PredictArguments a, const GlobalOptions& global) {
   std::mutex failures_mutex;
   if (!a.quiet) {
     std::cout << "model: " << model_path.string() << " (" << segmenter.architecture() << ", "
-              << segmenter.class_names().size() << " classes)\n";
+              << segmenter.class_names().size() << " classes, "
+              << (segmenter.bf16() ? "bf16" : "fp32") << ")\n";
   }
   for (size_t first = 0; first < photos.size(); first += static_cast<size_t>(a.batch_size)) {
     const size_t count = std::min(photos.size() - first, static_cast<size_t>(a.batch_size));

@@ -21,6 +21,7 @@ namespace {
 struct ServeArguments {
   std::string model;
   std::string device = "cpu";
+  std::string precision = "auto";
   ServeOptions server;
   double max_body_mb = 20.0;
 };
@@ -50,6 +51,7 @@ void run_serve(ServeArguments a) {
   options.device = a.device;
   options.area_rule.min_area_fraction = a.server.min_area;
   options.area_rule.overrides_calibration = a.server.min_area_given;
+  options.precision = a.precision;
   const std::filesystem::path model_path = resolve_model_path(a.model);
   const Segmenter segmenter(model_path, options);
   SegmentationServer server(make_served_model(segmenter), a.server);
@@ -82,6 +84,11 @@ Command add_serve_command(CLI::App& root, const GlobalOptions& global) {
   ServeOptions& s = a->server;
   app->add_option("-m,--model", a->model, "Checkpoint (.fsm); default: the bundled model");
   app->add_option("--device", a->device, "cpu, cuda or cuda:N")->capture_default_str();
+  app->add_option("--precision", a->precision,
+                  "fp32, bf16 or auto (bf16 where this CPU computes it natively and the model "
+                  "gains from it)")
+      ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
+      ->capture_default_str();
   app->add_option("--host", s.host, "Address to bind (0.0.0.0 = every interface)")
       ->capture_default_str();
   app->add_option("-p,--port", s.port, "Port (0 = any free port, printed)")

@@ -16,12 +16,18 @@ void SegmentFlags::add_to(CLI::App& app) {
                      "calibrated model's per-class areas)")
           ->check(CLI::Range(0.0, 0.99))
           ->capture_default_str();
+  app.add_option("--precision", precision,
+                 "fp32, bf16 (convolutions in bfloat16) or auto (bf16 where this CPU computes "
+                 "it natively and the model gains from it)")
+      ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
+      ->capture_default_str();
 }
 
 void SegmentFlags::apply(SegmenterOptions& options) const {
   options.flip = flip;
   if (!scales.empty()) options.scales = scales;
   options.window_scale = window;
+  options.precision = precision;
   options.area_rule.min_area_fraction = min_area;
   options.area_rule.overrides_calibration = min_area_option && min_area_option->count() > 0;
 }

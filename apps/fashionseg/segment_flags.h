@@ -16,12 +16,13 @@ struct SegmentFlags {
   std::vector<double> scales;  ///< empty = {1}
   double window = 0.0;         ///< 0 = off
   double min_area = 0.001;
+  std::string precision = "auto";          ///< fp32, bf16 or auto (include/fashionseg/precision.h)
   CLI::Option* min_area_option = nullptr;  ///< set by add_to(): tells whether it was given
 
-  /// Adds --flip, --scales, --window and --min-area to `app`.
+  /// Adds --flip, --scales, --window, --min-area and --precision to `app`.
   void add_to(CLI::App& app);
-  /// Sets the flip, scales, window and area rule of `options`; a --min-area that was given
-  /// replaces a calibrated category rule's area thresholds (AreaRule::overrides_calibration).
+  /// Sets the flip, scales, window, precision and area rule of `options`; a --min-area that was
+  /// given replaces a calibrated category rule's area thresholds (AreaRule::overrides_calibration).
   void apply(SegmenterOptions& options) const;
 };
 

@@ -32,6 +32,10 @@ struct ModelInfo {
   bool prefers_channels_last = false;
   /// The ModelOptions knobs the model reads (names of visit_model_knobs), besides num_classes.
   std::vector<std::string> knobs;
+  /// Runs faster in bf16 autocast on a CPU with native bf16 (precision `auto` picks it
+  /// there); in bf16 every model runs NHWC, which then pays for the dense convolutions too.
+  /// Measured: bench/RESULTS.md ("bf16").
+  bool bf16_helps = false;
 
   /// Whether the model reads `knob`.
   bool reads(const std::string& knob) const;

@@ -48,6 +48,10 @@ struct SegmenterOptions {
   /// NHWC tensors on the CPU for the architectures that run faster so
   /// (ModelInfo::prefers_channels_last in models.h: the MobileNetV3 models); false = NCHW always.
   bool channels_last = true;
+  /// fp32, bf16 (autocast: convolutions and matrix products in bfloat16) or auto (bf16 where
+  /// the CPU computes it natively and the architecture gains from it; include/fashionseg/
+  /// precision.h). Masks agree with fp32 on over 99% of pixels (docs/model-card.md).
+  std::string precision = "auto";
   /// Fold each batch normalisation into the convolution before it once, at load
   /// (fold_batch_norms in models.h): same masks, one pass less over each feature map.
   bool fold_batch_norms = true;
@@ -107,6 +111,8 @@ class Segmenter {
   cv::Size input_size() const;
   /// Trainable parameters.
   int64_t parameters() const;
+  /// Whether the model runs in bf16 (options().precision resolved for this CPU and model).
+  bool bf16() const;
   /// Whether the model has an image-level category head.
   bool has_category_head() const;
   /// Whether its category rule was calibrated (`fashionseg calibrate`); false without a head.

@@ -44,6 +44,7 @@ struct ServedModel {
   cv::Size input_size;                   ///< the model's box; 0 x 0 = any size
   int64_t parameters = 0;
   bool category_head = false;          ///< the model has an image-level category head
+  bool bf16 = false;                   ///< it runs in bf16 autocast
   bool calibrated_categories = false;  ///< its category rule was calibrated
   /// Segments an RGB photo with a request's flip and area rule, the categories decided under
   /// that rule; called from several threads at once when workers > 1.

@@ -11,6 +11,7 @@
 #include "fashionseg/tensor_image.h"
 #include "fashionseg/transforms.h"
 #include "infer/category_decision.h"
+#include "fashionseg/cpu_autocast.h"
 
 namespace fashionseg {
 namespace {
@@ -124,6 +125,7 @@ InferenceEngine::Forward InferenceEngine::run(torch::Tensor batch, bool flip) co
   batch = batch.to(model_.device);
   if (model_.channels_last) batch = batch.contiguous(torch::MemoryFormat::ChannelsLast);
   Forward out;
+  const CpuBf16Autocast autocast(model_.bf16);
   const ModelOutput plain = model_.model->forward_all(batch);
   out.plain = plain.out;
   torch::Tensor logits = plain.out;
@@ -134,6 +136,7 @@ InferenceEngine::Forward InferenceEngine::run(torch::Tensor batch, bool flip) co
     if (categories.defined()) categories = (categories + mirrored.categories) * 0.5;
   }
   out.logits = logits.to(torch::kCPU, torch::kFloat).contiguous();
+  if (model_.bf16) out.plain = out.plain.to(torch::kFloat);
   if (categories.defined()) out.categories = categories.to(torch::kCPU, torch::kFloat);
   return out;
 }

@@ -35,6 +35,7 @@ struct EngineModel {
   std::vector<std::string> class_names;  ///< index = label value
   torch::Device device = torch::kCPU;
   bool channels_last = false;  ///< feed NHWC inputs (for a model whose weights are NHWC)
+  bool bf16 = false;           ///< forward passes in bf16 autocast (CPU)
   /// Upper bound on logits kept at output resolution (see SegmenterOptions).
   int64_t max_logit_values = int64_t{1} << 27;
   /// The model's calibrated category rule (Checkpoint::category_rule); empty = none stored.

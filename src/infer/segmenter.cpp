@@ -8,6 +8,7 @@
 #include "fashionseg/device.h"
 #include "fashionseg/image_io.h"
 #include "fashionseg/models.h"
+#include "fashionseg/precision.h"
 #include "infer/engine.h"
 
 namespace fashionseg {
@@ -30,8 +31,14 @@ Segmenter::Segmenter(const std::filesystem::path& checkpoint, SegmenterOptions o
   model.class_names = loaded.checkpoint.class_names;
   model.max_logit_values = options.max_logit_values;
   model.category_rule = loaded.checkpoint.category_rule;
-  model.channels_last = options.channels_last && model.device.is_cpu() &&
-                        find_model(loaded.checkpoint.architecture).prefers_channels_last;
+  model.bf16 =
+      resolve_bf16(options.precision, find_model(loaded.checkpoint.architecture).bf16_helps,
+                   model.device.is_cpu() ? "cpu" : options.device);
+  // In bf16 NHWC pays for every architecture (oneDNN's bf16 kernels want it); in fp32 only
+  // for those the registry says.
+  model.channels_last =
+      options.channels_last && model.device.is_cpu() &&
+      (model.bf16 || find_model(loaded.checkpoint.architecture).prefers_channels_last);
   model.model->to(model.device);
   model.model->eval();
   if (model.channels_last) to_channels_last(*model.model);
@@ -79,6 +86,7 @@ cv::Size Segmenter::input_size() const {
           static_cast<int>(impl_->checkpoint.preprocessing.input_height)};
 }
 int64_t Segmenter::parameters() const { return impl_->parameters; }
+bool Segmenter::bf16() const { return impl_->engine->model().bf16; }
 bool Segmenter::has_category_head() const { return impl_->checkpoint.options.category_head; }
 bool Segmenter::calibrated_categories() const {
   return has_category_head() && impl_->checkpoint.category_rule.calibrated;

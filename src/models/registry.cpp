@@ -15,8 +15,12 @@ std::vector<ModelInfo> make_table() {
   using namespace models;
   // Reference counts are for the default ModelOptions: 47 classes, no aux head. Then the
   // relative tolerance (0 = exact, torchvision; 0.02 = a paper's rounded figure), whether NHWC
-  // is faster on the CPU, and the knobs the model reads.
+  // is faster on the CPU, the knobs the model reads, and whether bf16 autocast is faster on a
+  // CPU with native bf16 (measured: bench/RESULTS.md).
   constexpr bool kNhwc = true, kNchw = false;
+  // SegNet stays fp32: bf16 rounding moves its max-pooling indices, and unpooling then puts
+  // features in other places (tests/models/precision_test.cpp).
+  constexpr bool kBf16 = true, kFp32 = false;
   return {
       {"fcn_resnet50",
        "FCN, ResNet-50 dilated to output stride 8, FCNHead (torchvision)",
@@ -25,7 +29,8 @@ std::vector<ModelInfo> make_table() {
        "torchvision 0.14 fcn_resnet50(num_classes=47)",
        0.0,
        kNchw,
-       {"aux_head", "output_stride"}},
+       {"aux_head", "output_stride"},
+       kBf16},
       {"deeplabv3_resnet50",
        "DeepLabV3, ResNet-50 dilated to output stride 8, ASPP rates 12/24/36 (torchvision)",
        make_deeplabv3_resnet50,
@@ -33,7 +38,8 @@ std::vector<ModelInfo> make_table() {
        "torchvision 0.14 deeplabv3_resnet50(num_classes=47)",
        0.0,
        kNchw,
-       {"aux_head", "output_stride", "width_multiplier"}},
+       {"aux_head", "output_stride", "width_multiplier"},
+       kBf16},
       {"atrous_resnet50",
        "DeepLab-v1 style: ResNet-50 dilated to output stride 16, 1x1 classifier (original project)",
        make_atrous_resnet50,
@@ -41,7 +47,8 @@ std::vector<ModelInfo> make_table() {
        "torchvision 0.14 resnet50 without fc (23,508,032) + 1x1 conv 2048->47",
        0.0,
        kNchw,
-       {}},
+       {},
+       kBf16},
       {"lraspp_mobilenet_v3_large",
        "LR-ASPP, MobileNetV3-Large dilated to output stride 16 (torchvision)",
        make_lraspp_mobilenet_v3_large,
@@ -49,7 +56,8 @@ std::vector<ModelInfo> make_table() {
        "torchvision 0.14 lraspp_mobilenet_v3_large(num_classes=47)",
        0.0,
        kNhwc,
-       {}},
+       {},
+       kBf16},
       {"deeplabv3_mobilenet_v3_large",
        "DeepLabV3, MobileNetV3-Large dilated to output stride 16, ASPP 12/24/36 (torchvision)",
        make_deeplabv3_mobilenet_v3_large,
@@ -57,7 +65,8 @@ std::vector<ModelInfo> make_table() {
        "torchvision 0.14 deeplabv3_mobilenet_v3_large(num_classes=47)",
        0.0,
        kNhwc,
-       {"aux_head", "width_multiplier"}},
+       {"aux_head", "width_multiplier"},
+       kBf16},
       {"segnet_vgg16",
        "SegNet: VGG16-BN encoder (torchvision keys), max-unpooling mirrored decoder",
        make_segnet_vgg16,
@@ -65,7 +74,8 @@ std::vector<ModelInfo> make_table() {
        "SegNet paper (Badrinarayanan et al., TPAMI 2017): 29.5M",
        0.02,
        kNchw,
-       {"width_multiplier"}},
+       {"width_multiplier"},
+       kFp32},
       {"unet",
        "U-Net: 64..1024 channels, padded convs, BatchNorm, dropout 0.5 at the bottom",
        make_unet,
@@ -73,7 +83,8 @@ std::vector<ModelInfo> make_table() {
        "original project (NOTES.md): 31.0M with 47 outputs",
        0.02,
        kNchw,
-       {"base_width", "width_multiplier", "batch_norm", "dropout"}},
+       {"base_width", "width_multiplier", "batch_norm", "dropout"},
+       kBf16},
       {"fc_densenet56",
        "FC-DenseNet56 (Tiramisu): 4 layers per block, growth 12",
        make_fc_densenet56,
@@ -82,7 +93,8 @@ std::vector<ModelInfo> make_table() {
        "bottleneck 4, authors' Lasagne code) has 1.38M trainable, 7.8% below, so 8% is allowed",
        0.08,
        kNchw,
-       {"dropout"}},
+       {"dropout"},
+       kBf16},
       {"fc_densenet67",
        "FC-DenseNet67 (Tiramisu): 5 layers per block, growth 16",
        make_fc_densenet67,
@@ -90,7 +102,8 @@ std::vector<ModelInfo> make_table() {
        "Jegou et al. 2017, Table 2: 3.5M",
        0.02,
        kNchw,
-       {"dropout"}},
+       {"dropout"},
+       kBf16},
       {"fc_densenet103",
        "FC-DenseNet103 (Tiramisu): blocks 4,5,7,10,12,15, growth 16, dropout 0.2",
        make_fc_densenet103,
@@ -98,7 +111,8 @@ std::vector<ModelInfo> make_table() {
        "Jegou et al. 2017, Table 2: 9.4M",
        0.02,
        kNchw,
-       {"dropout"}},
+       {"dropout"},
+       kBf16},
   };
 }
 

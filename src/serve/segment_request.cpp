@@ -138,6 +138,7 @@ nlohmann::json model_json(const ServedModel& model) {
           {"input", {{"height", model.input_size.height}, {"width", model.input_size.width}}},
           {"parameters", model.parameters},
           {"category_head", model.category_head},
+          {"precision", model.bf16 ? "bf16" : "fp32"},
           {"calibrated_categories", model.calibrated_categories}};
 }
 

@@ -11,6 +11,7 @@ ServedModel make_served_model(const Segmenter& segmenter) {
   model.input_size = segmenter.input_size();
   model.parameters = segmenter.parameters();
   model.category_head = segmenter.has_category_head();
+  model.bf16 = segmenter.bf16();
   model.calibrated_categories = segmenter.calibrated_categories();
   model.segment = [&segmenter](const cv::Mat& rgb, bool flip, const AreaRule& rule) {
     SegmenterOptions call = segmenter.options();
