@@ -10,6 +10,11 @@
       times one training step (forward, cross-entropy on random labels, backward, AdamW
       lr 1e-4) on a [batch, 3, H, W] input, printing the same JSON line.
 
+  torch_reference.py time-tuned|train-tuned ...
+      the same as a careful CPU user runs it: channels-last model and input, and bf16 autocast
+      (torch.autocast("cpu", dtype=torch.bfloat16)) when the CPU has native bf16
+      (avx512_bf16 / amx_bf16 in /proc/cpuinfo); the JSON says which ("tuned").
+
 Models: torchvision's lraspp_mobilenet_v3_large and deeplabv3_resnet50, and `unet`, a U-Net
 written here with fashionseg's layer names (src/models/unet.cpp: padded 3x3 convs, BatchNorm,
 widths 64..1024, transposed-conv upsampling), so the same weights load on both sides.
@@ -72,8 +77,19 @@ def build(name, classes):
                                        aux_loss=False)
 
 
+def native_bf16():
+    with open('/proc/cpuinfo') as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith('flags'):
+                flags = line.split(':', 1)[1].split()
+                return 'avx512_bf16' in flags or 'amx_bf16' in flags
+    return False
+
+
 def main():
     action, name, classes, weights = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    tuned = action.endswith('-tuned')
+    action = action.replace('-tuned', '')
     torch.manual_seed(0)
     model = build(name, classes).eval()
     if action == 'make':
@@ -85,6 +101,11 @@ def main():
     model.load_state_dict(torch.load(weights))
     height, width = (int(v) for v in size.split('x'))
     x = torch.randn(batch, 3, height, width)
+    bf16 = tuned and native_bf16()
+    if tuned:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    autocast = lambda: torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16)
     times = []
     if action == 'train':
         model.train()
@@ -93,7 +114,9 @@ def main():
         for i in range(warmup + iterations):
             start = time.perf_counter()
             optimizer.zero_grad()
-            nn.functional.cross_entropy(model(x)['out'], labels).backward()
+            with autocast():
+                out = model(x)['out']
+            nn.functional.cross_entropy(out.float(), labels).backward()
             optimizer.step()
             if i >= warmup:
                 times.append((time.perf_counter() - start) * 1000)
@@ -101,11 +124,13 @@ def main():
         with torch.inference_mode():
             for i in range(warmup + iterations):
                 start = time.perf_counter()
-                model(x)['out']
+                with autocast():
+                    model(x)['out']
                 if i >= warmup:
                     times.append((time.perf_counter() - start) * 1000)
     times.sort()
     print(json.dumps({'model': name, 'threads': torch.get_num_threads(), 'torch': torch.__version__,
+                      'tuned': ('channels-last' + (' + bf16 autocast' if bf16 else '')) if tuned else 'no',
                       'latency_ms': {'mean': sum(times) / len(times), 'p50': times[len(times) // 2],
                                      'min': times[0]}}))
 

@@ -5,6 +5,7 @@
 #include <opencv2/core.hpp>
 
 #include "commands.h"
+#include "fashionseg/precision.h"
 #include "fashionseg/version.h"
 
 namespace fashionseg::cli {
@@ -20,6 +21,11 @@ Command add_info_command(CLI::App& root, const GlobalOptions& global) {
                       << (torch::cuda::is_available()
                               ? std::to_string(torch::cuda::device_count()) + " device(s)"
                               : std::string("not available"))
+                      << "\n"
+                      << "bf16       "
+                      << (cpu_has_native_bf16()
+                              ? "native: --precision auto runs models in bf16 (SegNet: fp32)"
+                              : "not native: --precision auto runs fp32")
                       << "\n";
           }};
 }
