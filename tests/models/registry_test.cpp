@@ -80,10 +80,13 @@ TEST(Registry, KnobsAreFromTheVocabularyAndUnusedOnesAreErrors) {
   std::set<std::string> vocabulary;
   const ModelOptions defaults;
   visit_model_knobs(defaults, [&](const char* knob, const auto&) { vocabulary.insert(knob); });
-  EXPECT_EQ(vocabulary.size(), 6u);
+  EXPECT_EQ(vocabulary.size(), 7u);
+  ModelOptions head;
+  head.category_head = true;  // every model can carry one
   for (const auto& info : list_models()) {
     for (const auto& knob : info.knobs) EXPECT_TRUE(vocabulary.count(knob)) << info.name << knob;
     EXPECT_NO_THROW(check_model_knobs(info.name, defaults)) << info.name;
+    EXPECT_NO_THROW(check_model_knobs(info.name, head)) << info.name;
     ModelOptions aux;
     aux.aux_head = true;
     if (info.has_aux_head()) {
