@@ -1,5 +1,7 @@
 #include "models/atrous_conv.h"
 
+#include <ATen/autocast_mode.h>
+
 #include <algorithm>
 #include <stdexcept>
 #include <vector>
@@ -87,7 +89,10 @@ torch::Tensor conv2d_in_bounds_taps(const torch::Tensor& x, const torch::nn::Con
 }
 
 torch::Tensor atrous_conv_forward(const torch::Tensor& x, torch::nn::Conv2dImpl& conv) {
-  if (!counting_macs() && x.dim() == 4 && is_same_padded_stride1(conv) &&
+  // Under bf16 autocast oneDNN's own NHWC convolution wins: the tap-by-tap products made
+  // deeplabv3_resnet50 at 512 x 512 take 990 ms instead of 850 (1 thread, bench/RESULTS.md).
+  if (!counting_macs() && !at::autocast::is_cpu_enabled() && x.dim() == 4 &&
+      is_same_padded_stride1(conv) &&
       in_bounds_share(x.size(2), x.size(3), (*conv.options.kernel_size())[0],
                       (*conv.options.dilation())[0]) <= kMaxInBoundsShare) {
     return conv2d_in_bounds_taps(x, conv);

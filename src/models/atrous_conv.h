@@ -26,8 +26,9 @@ torch::Tensor conv2d_in_bounds_taps(const torch::Tensor& x, const torch::nn::Con
 
 /// conv(x): conv2d_in_bounds_taps when at most 60% of the work lies inside the map (measured
 /// on this project's CPUs: 0.6x the time of the convolution at 56%, 0.1x at 11%, no gain at
-/// 77%), conv's own forward otherwise, for every convolution it does not apply to, and
-/// while counting multiply-adds (counting_macs() in flops.h: counts stay nominal).
+/// 77%), conv's own forward otherwise, for every convolution it does not apply to, under
+/// bf16 autocast, and while counting multiply-adds (counting_macs() in flops.h: counts stay
+/// nominal).
 torch::Tensor atrous_conv_forward(const torch::Tensor& x, torch::nn::Conv2dImpl& conv);
 
 }  // namespace fashionseg::models
