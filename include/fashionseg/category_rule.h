@@ -5,6 +5,7 @@
 /// photos (per-class thresholds that maximise each class's F1, a temperature that makes the
 /// head's probabilities honest). Torch-free: the rule travels in the checkpoint's JSON header.
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -31,6 +32,11 @@ struct CategoryThresholds {
   std::vector<double> min_area;
   /// True once thresholds were fitted on photos (false = defaults).
   bool calibrated = false;
+  /// The confidence of a listed category with a head: sigmoid(w[0] * logit / temperature +
+  /// w[1] * ln(area) + w[2]), the probability that the photo shows it given both the head
+  /// and the share of the photo the mask gives it (one logistic regression over every class,
+  /// fitted by calibration). {1, 0, 0} = the head's calibrated probability alone.
+  std::array<double, 3> confidence_weights = {1.0, 0.0, 0.0};
 
   /// The default rule for `num_classes` classes: probability 0.5 and the area rule's share.
   static CategoryThresholds defaults(int num_classes, double min_area_fraction = 0.001);
@@ -39,13 +45,17 @@ struct CategoryThresholds {
   int num_classes() const { return static_cast<int>(min_area.size()); }
   /// The calibrated probability of a head logit (sigmoid of logit / temperature).
   double probability(double logit) const;
+  /// The confidence of a class with this evidence (confidence_weights); the head's
+  /// probability alone when the area is 0, and NaN without a head (finite logit).
+  double confidence(const ClassEvidence& evidence) const;
   /// Whether class `id` counts as found. With a head (finite logit) both the probability and
   /// the area must pass; without one, the area alone decides. Throws Error(kInput) for an id
   /// outside the rule.
   bool accepts(int id, const ClassEvidence& evidence) const;
 };
 
-/// The rule as JSON: {"temperature", "min_probability", "min_area", "calibrated"}.
+/// The rule as JSON: {"temperature", "min_probability", "min_area", "calibrated",
+/// "confidence_weights"} (the last optional when read: older files have none).
 nlohmann::json category_rule_to_json(const CategoryThresholds& rule);
 /// Reads category_rule_to_json's output; `where` names the source in errors. Throws
 /// Error(kInput) for missing fields, wrong types, lengths that differ from `num_classes`, or

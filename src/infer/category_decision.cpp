@@ -94,7 +94,8 @@ MaskContents decide_categories(const CategoryEvidence& evidence,
     return contents;
   }
   for (auto& category : contents.categories) {
-    category.confidence = thresholds.probability(evidence.head_logits[category.id]);
+    category.confidence = thresholds.confidence(
+        ClassEvidence{evidence.head_logits[category.id], shares[category.id]});
   }
   return contents;
 }

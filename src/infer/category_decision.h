@@ -44,8 +44,9 @@ CategoryThresholds effective_thresholds(const CategoryRule& rule, int num_classe
 
 /// The categories of one photo (largest first) with their confidence and, with
 /// `with_pieces`, their connected pieces. Without head logits and stored thresholds: the area
-/// rule. Otherwise CategoryThresholds::accepts per class. Confidence: the calibrated head
-/// probability, or without a head the mean pixel confidence. Throws Error(kInput) for a label mask
+/// rule. Otherwise CategoryThresholds::accepts per class. Confidence: with a head,
+/// CategoryThresholds::confidence (head and area together), or without one the mean pixel
+/// confidence. Throws Error(kInput) for a label mask
 /// that is not CV_8UC1 or head logits of another length than class_names.
 MaskContents decide_categories(const CategoryEvidence& evidence,
                                const std::vector<std::string>& class_names,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 #include "fashionseg/error.h"
 
@@ -118,6 +119,85 @@ std::pair<double, double> best_thresholds(const std::vector<CalibrationPhoto>& p
 }
 
 /// Fills the micro-averaged figures from the per-class counts (class 0 left out).
+/// The confidence model of CategoryThresholds: a logistic regression of "the class is in the
+/// photo" on the tempered head logit and the log of the mask's share, over every (photo,
+/// class) pair where the mask shows the class at all (only those can be listed). Newton's
+/// method with step halving and a small ridge (1e-3) that keeps it defined when one feature
+/// separates the classes; {1, 0, 0} when there are too few pairs of either kind to fit.
+std::array<double, 3> fit_confidence(const std::vector<CalibrationPhoto>& photos,
+                                     const std::vector<std::vector<bool>>& truth, int num_classes,
+                                     double temperature) {
+  std::vector<std::array<double, 3>> x;
+  std::vector<double> y;
+  for (size_t i = 0; i < photos.size(); ++i) {
+    for (int c = 1; c < num_classes; ++c) {
+      const ClassEvidence& e = photos[i].evidence[c];
+      if (!std::isfinite(e.logit) || !(e.area > 0)) continue;
+      x.push_back({e.logit / temperature, std::log(e.area), 1.0});
+      y.push_back(truth[i][c] ? 1.0 : 0.0);
+    }
+  }
+  const double positives = std::accumulate(y.begin(), y.end(), 0.0);
+  if (positives < 5 || y.size() - positives < 5) return {1.0, 0.0, 0.0};
+  // Mean cross-entropy plus the ridge.
+  auto loss = [&](const std::array<double, 3>& v) {
+    double total = 0;
+    for (size_t n = 0; n < x.size(); ++n) {
+      const double z = v[0] * x[n][0] + v[1] * x[n][1] + v[2] * x[n][2];
+      // log(1 + e^z) - y z, computed without overflow
+      total += std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z))) - y[n] * z;
+    }
+    return total + 0.5e-3 * (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+  };
+  std::array<double, 3> w = {1.0, 0.0, 0.0};
+  for (int iteration = 0; iteration < 100; ++iteration) {
+    double gradient[3] = {0, 0, 0}, hessian[3][3] = {};
+    for (size_t n = 0; n < x.size(); ++n) {
+      const double p = sigmoid(w[0] * x[n][0] + w[1] * x[n][1] + w[2] * x[n][2]);
+      for (int a = 0; a < 3; ++a) {
+        gradient[a] += (p - y[n]) * x[n][a];
+        for (int b = 0; b < 3; ++b) hessian[a][b] += p * (1 - p) * x[n][a] * x[n][b];
+      }
+    }
+    for (int a = 0; a < 3; ++a) {
+      gradient[a] += 1e-3 * w[a];
+      hessian[a][a] += 1e-3;
+    }
+    // Solve hessian * step = gradient (3 x 3, Cramer's rule: the matrix is positive definite).
+    auto det = [](const double m[3][3]) {
+      return m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+             m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+             m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+    };
+    const double d = det(hessian);
+    if (!(std::abs(d) > 1e-12)) break;
+    double step[3];
+    for (int k = 0; k < 3; ++k) {
+      double m[3][3];
+      for (int a = 0; a < 3; ++a) {
+        for (int b = 0; b < 3; ++b) m[a][b] = b == k ? gradient[a] : hessian[a][b];
+      }
+      step[k] = det(m) / d;
+    }
+    // Newton's full step can overshoot from a poor start: halve it until the loss falls.
+    const double before = loss(w);
+    double scale = 1.0;
+    std::array<double, 3> next = w;
+    for (int halving = 0; halving < 30; ++halving, scale *= 0.5) {
+      for (int k = 0; k < 3; ++k) next[k] = w[k] - scale * step[k];
+      if (loss(next) <= before) break;
+    }
+    double change = 0;
+    for (int k = 0; k < 3; ++k) change = std::max(change, std::abs(next[k] - w[k]));
+    w = next;
+    if (change < 1e-8) break;
+  }
+  for (double v : w) {
+    if (!std::isfinite(v) || std::abs(v) > 1000) return {1.0, 0.0, 0.0};
+  }
+  return w;
+}
+
 void add_micro_averages(CategoryScores& scores) {
   uint64_t tp = 0, fp = 0, fn = 0;
   for (size_t c = 1; c < scores.true_positives.size(); ++c) {
@@ -144,6 +224,13 @@ CategoryThresholds CategoryThresholds::defaults(int num_classes, double min_area
 
 double CategoryThresholds::probability(double logit) const { return sigmoid(logit / temperature); }
 
+double CategoryThresholds::confidence(const ClassEvidence& evidence) const {
+  if (!std::isfinite(evidence.logit)) return kNaN;
+  if (!(evidence.area > 0)) return probability(evidence.logit);
+  const auto& w = confidence_weights;
+  return sigmoid(w[0] * evidence.logit / temperature + w[1] * std::log(evidence.area) + w[2]);
+}
+
 bool CategoryThresholds::accepts(int id, const ClassEvidence& evidence) const {
   if (id <= 0 || id >= num_classes()) {
     throw_input_error("class " + std::to_string(id) + " is outside the category rule's " +
@@ -159,7 +246,8 @@ nlohmann::json category_rule_to_json(const CategoryThresholds& rule) {
   return {{"temperature", rule.temperature},
           {"min_probability", rule.min_probability},
           {"min_area", rule.min_area},
-          {"calibrated", rule.calibrated}};
+          {"calibrated", rule.calibrated},
+          {"confidence_weights", rule.confidence_weights}};
 }
 
 CategoryThresholds category_rule_from_json(const nlohmann::json& json, int num_classes,
@@ -193,6 +281,17 @@ CategoryThresholds category_rule_from_json(const nlohmann::json& json, int num_c
   };
   rule.min_probability = thresholds("min_probability");
   rule.min_area = thresholds("min_area");
+  if (json.contains("confidence_weights")) {
+    const nlohmann::json& w = json["confidence_weights"];
+    if (!w.is_array() || w.size() != 3) fail("\"confidence_weights\" must list 3 numbers");
+    for (size_t k = 0; k < 3; ++k) {
+      if (!w[k].is_number() || !std::isfinite(w[k].get<double>()) ||
+          std::abs(w[k].get<double>()) > 1000) {
+        fail("\"confidence_weights\" must hold numbers within +-1000");
+      }
+      rule.confidence_weights[k] = w[k].get<double>();
+    }
+  }
   return rule;
 }
 
@@ -233,6 +332,8 @@ CategoryThresholds calibrate_category_rule(const std::vector<CalibrationPhoto>& 
     rule.min_probability[c] = chosen.first;
     rule.min_area[c] = chosen.second;
   }
+  if (has_head)
+    rule.confidence_weights = fit_confidence(photos, truth, num_classes, rule.temperature);
   rule.calibrated = true;
   return rule;
 }

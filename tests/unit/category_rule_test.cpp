@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -68,6 +69,15 @@ TEST(CategoryThresholds, JsonRoundTripAndClearErrors) {
   EXPECT_EQ(back.min_probability, rule.min_probability);
   EXPECT_EQ(back.min_area, rule.min_area);
   EXPECT_TRUE(back.calibrated);
+  EXPECT_EQ(back.confidence_weights, rule.confidence_weights);
+  // Files written before the confidence model read as the head's probability alone.
+  nlohmann::json older = category_rule_to_json(rule);
+  older.erase("confidence_weights");
+  EXPECT_EQ(category_rule_from_json(older, 3, "m.fsm").confidence_weights,
+            (std::array<double, 3>{1.0, 0.0, 0.0}));
+  nlohmann::json bad_weights = category_rule_to_json(rule);
+  bad_weights["confidence_weights"] = {1.0, "x", 0.0};
+  EXPECT_THROW(category_rule_from_json(bad_weights, 3, "m.fsm"), Error);
 
   nlohmann::json wrong_length = category_rule_to_json(rule);
   wrong_length["min_area"] = {0.1, 0.2};
@@ -117,6 +127,34 @@ TEST(CategoryCalibration, FindsTheHeadProbabilityThatSeparatesClasses) {
   // The lowest present photo has p = 0.05 + 0.9 * 24/39 = 0.604, the highest absent 0.581.
   EXPECT_DOUBLE_EQ(rule.min_probability[1], 0.6);
   EXPECT_DOUBLE_EQ(score_category_rule(rule, photos).micro_f1, 1.0);
+}
+
+TEST(CategoryCalibration, ConfidenceRecoversAKnownLogisticModelOfHeadAndArea) {
+  // Truth drawn with probability sigmoid(0.5 z + 1.5 ln(area) + 6): the fitted confidence
+  // weights (at temperature 1, which this head needs least) must come back near (0.5, 1.5, 6).
+  std::mt19937 rng(11);
+  std::normal_distribution<double> logit(0.0, 2.0);
+  std::uniform_real_distribution<double> log_area(std::log(1e-4), std::log(0.2));
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  std::vector<CalibrationPhoto> photos;
+  for (int i = 0; i < 8000; ++i) {
+    const double z = logit(rng), a = std::exp(log_area(rng));
+    const double p = 1.0 / (1.0 + std::exp(-(0.5 * z + 1.5 * std::log(a) + 6.0)));
+    CalibrationPhoto photo_i =
+        photo(2, uniform(rng) < p ? std::vector<int>{1} : std::vector<int>{});
+    photo_i.evidence[1] = {z, a};
+    photos.push_back(photo_i);
+  }
+  CalibrationOptions options;
+  options.fit_temperature = false;
+  const CategoryThresholds rule = calibrate_category_rule(photos, 2, options);
+  EXPECT_NEAR(rule.confidence_weights[0], 0.5, 0.1);
+  EXPECT_NEAR(rule.confidence_weights[1], 1.5, 0.2);
+  EXPECT_NEAR(rule.confidence_weights[2], 6.0, 0.8);
+  // More area, more confidence, at the same head logit.
+  EXPECT_GT(rule.confidence({0.0, 0.05}), rule.confidence({0.0, 0.001}));
+  // Without a head there is no such model.
+  EXPECT_TRUE(std::isnan(rule.confidence({kNoHead, 0.05})));
 }
 
 TEST(CategoryCalibration, TemperatureRecoversAnOverconfidentHead) {
