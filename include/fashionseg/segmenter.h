@@ -91,8 +91,8 @@ class Segmenter {
   Segmentation segment(const cv::Mat& rgb) const;
   /// Same, with this call's options (flip, scales, window_scale, area_rule, confidence,
   /// pieces, input_logits, colors, color_options) instead of the instance's; device,
-  /// precision, channels_last, fold_batch_norms and max_logit_values stay the instance's. Start from
-  /// options() and change what the call needs, e.g. flip and min area for one request of a
+  /// precision, channels_last, fold_batch_norms and max_logit_values stay the instance's. Start
+  /// from options() and change what the call needs, e.g. flip and min area for one request of a
   /// service. Throws Error(kConfig) for invalid options.
   Segmentation segment(const cv::Mat& rgb, const SegmenterOptions& call_options) const;
   /// Segments several photos, batching the model's work where their input boxes agree.

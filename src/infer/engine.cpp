@@ -6,12 +6,12 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
+#include "fashionseg/cpu_autocast.h"
 #include "fashionseg/error.h"
 #include "fashionseg/garment_colors.h"
 #include "fashionseg/tensor_image.h"
 #include "fashionseg/transforms.h"
 #include "infer/category_decision.h"
-#include "fashionseg/cpu_autocast.h"
 
 namespace fashionseg {
 namespace {

@@ -119,8 +119,7 @@ class PredictCli : public ::testing::Test {
   // fp32: the outputs are compared with torchvision's fp32 logits to 1e-4 (bf16's accuracy
   // has its own guard, tests/models/precision_test.cpp).
   static test::CommandResult predict(const std::string& arguments) {
-    return test::run_fashionseg("predict --precision fp32 -m " + at("model.fsm") + " " +
-                                arguments);
+    return test::run_fashionseg("predict --precision fp32 -m " + at("model.fsm") + " " + arguments);
   }
   static std::unique_ptr<test::TempDir> dir_;
   static test::CommandResult made_, imported_;

@@ -117,6 +117,21 @@ TEST_F(TagsPipeline, MeanTeacherRunsResumeExactly) {
   EXPECT_NEAR(straight[1]["train_loss"].get<double>(), split[1]["train_loss"].get<double>(), 1e-5);
   EXPECT_NEAR(straight[1]["val"]["mean_iou"].get<double>(),
               split[1]["val"]["mean_iou"].get<double>(), 1e-5);
+  // The head stays out of the torchvision weights; the rest keeps torchvision's names.
+  const fs::path exported = *dir_ / "straight.pt";
+  const auto exported_run =
+      run_fashionseg("export-weights " + shell_quote((*dir_ / "straight/last.fsm").string()) +
+                     " -o " + shell_quote(exported.string()));
+  ASSERT_EQ(exported_run.exit_code, 0) << exported_run.output;
+  EXPECT_NE(exported_run.output.find("category head left out"), std::string::npos)
+      << exported_run.output;
+  const auto keys = test::run_command(
+      shell_quote(test::python()) +
+      " -c \"import sys, torch; k = torch.load(sys.argv[1]).keys(); "
+      "print(sum(n.startswith('category_head') for n in k), 'classifier.weight' in k)\" " +
+      shell_quote(exported.string()));
+  EXPECT_EQ(keys.exit_code, 0) << keys.output;
+  EXPECT_NE(keys.output.find("0 True"), std::string::npos) << keys.output;
 }
 
 TEST_F(TagsPipeline, CalibrateThenEvaluateScoresTagPhotosAsPredictListsThem) {
