@@ -149,7 +149,9 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
     model->eval();
     parameters = count_parameters(*model);
     gflop_per_image = 2.0 * count_model_macs(*model, height, width).total() / 1e9;
-    const bool bf16 = resolve_bf16(a.precision, find_model(architecture).bf16_helps, "cpu");
+    const ModelInfo& info = find_model(architecture);
+    const bool bf16 =
+        resolve_bf16(a.precision, a.train ? info.bf16_helps_training : info.bf16_helps, "cpu");
     report["precision"] = bf16 ? "bf16" : "fp32";
     // As the Segmenter decides: NHWC in bf16, and in fp32 where the registry says.
     const bool channels_last = a.layout == "auto"

@@ -36,6 +36,9 @@ struct ModelInfo {
   /// there); in bf16 every model runs NHWC, which then pays for the dense convolutions too.
   /// Measured: bench/RESULTS.md ("bf16").
   bool bf16_helps = false;
+  /// The same for a training step (forward, backward, update), which differs: the depthwise
+  /// convolutions of the MobileNetV3 models train slower in bf16 on this CPU.
+  bool bf16_helps_training = false;
 
   /// Whether the model reads `knob`.
   bool reads(const std::string& knob) const;

@@ -131,7 +131,11 @@ struct RunConfig {
   /// error; the key stays so that the resolved configurations of earlier runs still parse.
   bool amp = false;
   bool channels_last =
-      true;  ///< NHWC on the CPU where it is faster (ModelInfo::prefers_channels_last)
+      true;  ///< NHWC on the CPU where it is faster (ModelInfo::prefers_channels_last, or bf16)
+  /// fp32, bf16 (autocast: convolutions and matrix products in bfloat16; losses, optimizer and
+  /// weights in fp32) or auto (bf16 where the CPU has it natively and the model gains;
+  /// include/fashionseg/precision.h).
+  std::string precision = "auto";
   std::string output = "runs/experiment";  ///< run directory
 };
 

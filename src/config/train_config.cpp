@@ -95,6 +95,7 @@ void visit(Visitor& v, TrainConfig& c) {
     v.field("device", c.train.device);
     v.field("amp", c.train.amp);
     v.field("channels_last", c.train.channels_last);
+    v.field("precision", c.train.precision);
     v.field("output", c.train.output);
   });
   v.section("self_training", [&] {
@@ -371,6 +372,7 @@ void validate_train_config(const TrainConfig& c) {
   require(c.train.device == "cpu" || c.train.device.rfind("cuda", 0) == 0, "train.device",
           "must be cpu, cuda or cuda:N");
   require(!c.train.amp, "train.amp", "mixed precision needs CUDA, which this build lacks");
+  require_choice(c.train.precision, "train.precision", {"fp32", "bf16", "auto"});
   require(!c.train.output.empty(), "train.output", "must name a directory");
   require(!c.data.root.empty(), "data.root",
           "must name the prepared dataset (a 'data' section with 'root', or --data DIR)");

@@ -16,7 +16,7 @@ std::vector<ModelInfo> make_table() {
   // Reference counts are for the default ModelOptions: 47 classes, no aux head. Then the
   // relative tolerance (0 = exact, torchvision; 0.02 = a paper's rounded figure), whether NHWC
   // is faster on the CPU, the knobs the model reads, and whether bf16 autocast is faster on a
-  // CPU with native bf16 (measured: bench/RESULTS.md).
+  // CPU with native bf16 for inference, then for a training step (measured: bench/RESULTS.md).
   constexpr bool kNhwc = true, kNchw = false;
   // SegNet stays fp32: bf16 rounding moves its max-pooling indices, and unpooling then puts
   // features in other places (tests/models/precision_test.cpp).
@@ -30,6 +30,7 @@ std::vector<ModelInfo> make_table() {
        0.0,
        kNchw,
        {"aux_head", "output_stride"},
+       kBf16,
        kBf16},
       {"deeplabv3_resnet50",
        "DeepLabV3, ResNet-50 dilated to output stride 8, ASPP rates 12/24/36 (torchvision)",
@@ -39,6 +40,7 @@ std::vector<ModelInfo> make_table() {
        0.0,
        kNchw,
        {"aux_head", "output_stride", "width_multiplier"},
+       kBf16,
        kBf16},
       {"atrous_resnet50",
        "DeepLab-v1 style: ResNet-50 dilated to output stride 16, 1x1 classifier (original project)",
@@ -48,6 +50,7 @@ std::vector<ModelInfo> make_table() {
        0.0,
        kNchw,
        {},
+       kBf16,
        kBf16},
       {"lraspp_mobilenet_v3_large",
        "LR-ASPP, MobileNetV3-Large dilated to output stride 16 (torchvision)",
@@ -57,7 +60,8 @@ std::vector<ModelInfo> make_table() {
        0.0,
        kNhwc,
        {},
-       kBf16},
+       kBf16,
+       kFp32},
       {"deeplabv3_mobilenet_v3_large",
        "DeepLabV3, MobileNetV3-Large dilated to output stride 16, ASPP 12/24/36 (torchvision)",
        make_deeplabv3_mobilenet_v3_large,
@@ -66,7 +70,8 @@ std::vector<ModelInfo> make_table() {
        0.0,
        kNhwc,
        {"aux_head", "width_multiplier"},
-       kBf16},
+       kBf16,
+       kFp32},
       {"segnet_vgg16",
        "SegNet: VGG16-BN encoder (torchvision keys), max-unpooling mirrored decoder",
        make_segnet_vgg16,
@@ -75,6 +80,7 @@ std::vector<ModelInfo> make_table() {
        0.02,
        kNchw,
        {"width_multiplier"},
+       kFp32,
        kFp32},
       {"unet",
        "U-Net: 64..1024 channels, padded convs, BatchNorm, dropout 0.5 at the bottom",
@@ -84,6 +90,7 @@ std::vector<ModelInfo> make_table() {
        0.02,
        kNchw,
        {"base_width", "width_multiplier", "batch_norm", "dropout"},
+       kBf16,
        kBf16},
       {"fc_densenet56",
        "FC-DenseNet56 (Tiramisu): 4 layers per block, growth 12",
@@ -94,7 +101,8 @@ std::vector<ModelInfo> make_table() {
        0.08,
        kNchw,
        {"dropout"},
-       kBf16},
+       kBf16,
+       kFp32},
       {"fc_densenet67",
        "FC-DenseNet67 (Tiramisu): 5 layers per block, growth 16",
        make_fc_densenet67,
@@ -103,7 +111,8 @@ std::vector<ModelInfo> make_table() {
        0.02,
        kNchw,
        {"dropout"},
-       kBf16},
+       kBf16,
+       kFp32},
       {"fc_densenet103",
        "FC-DenseNet103 (Tiramisu): blocks 4,5,7,10,12,15, growth 16, dropout 0.2",
        make_fc_densenet103,
@@ -112,7 +121,8 @@ std::vector<ModelInfo> make_table() {
        0.02,
        kNchw,
        {"dropout"},
-       kBf16},
+       kBf16,
+       kFp32},
   };
 }
 

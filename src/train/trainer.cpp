@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fashionseg/checkpoint.h"
+#include "fashionseg/cpu_autocast.h"
 #include "fashionseg/class_stats.h"
 #include "fashionseg/dataset_index.h"
 #include "fashionseg/device.h"
@@ -20,6 +21,7 @@
 #include "fashionseg/losses.h"
 #include "fashionseg/metrics_json.h"
 #include "fashionseg/models.h"
+#include "fashionseg/precision.h"
 #include "fashionseg/schedule.h"
 #include "fashionseg/version.h"
 #include "infer/engine.h"
@@ -146,15 +148,18 @@ class Run {
         options_(options),
         run_dir_(config.train.output),
         group_(distributed_env_from_environment()),
-        device_(parse_device(config.train.device, "train.device")) {}
+        device_(parse_device(config.train.device, "train.device")),
+        bf16_(resolve_bf16(config.train.precision,
+                           find_model(config.model.type).bf16_helps_training,
+                           device_.is_cpu() ? "cpu" : config.train.device, "train.precision")) {}
 
   TrainSummary execute();
 
  private:
-  /// NHWC tensors: asked for, on the CPU, and an architecture that runs faster so.
+  /// NHWC tensors: asked for, on the CPU, and bf16 or an architecture that runs faster so.
   bool channels_last() const {
     return config_.train.channels_last && device_.is_cpu() &&
-           find_model(config_.model.type).prefers_channels_last;
+           (bf16_ || find_model(config_.model.type).prefers_channels_last);
   }
   void setup();
   void setup_teacher();
@@ -172,6 +177,7 @@ class Run {
   fs::path run_dir_;
   DataParallelGroup group_;
   torch::Device device_;
+  bool bf16_;  ///< forward passes in bf16 autocast (train.precision)
   PreparedDataset dataset_;
   int64_t num_classes_ = 0;
   ModelOptions model_options_;
@@ -208,6 +214,8 @@ void Run::setup() {
     spdlog::info("initialised from {}: {}", config_.model.init, report.summary());
   }
   model_->to(device_);
+  spdlog::info("precision {}, {} tensors", bf16_ ? "bf16 (autocast)" : "fp32",
+               channels_last() ? "NHWC" : "NCHW");
   if (channels_last()) to_channels_last(*model_);
   group_.broadcast_module(*model_);
   setup_teacher();
@@ -276,6 +284,7 @@ void Run::setup() {
     engine_model.class_names = dataset_.class_names;
     engine_model.device = device_;
     engine_model.channels_last = channels_last();
+    engine_model.bf16 = bf16_;
     val_engine_ = std::make_unique<InferenceEngine>(std::move(engine_model));
   }
 
@@ -308,7 +317,7 @@ void Run::setup_teacher() {
   }
   teacher->to(device_);
   if (config_.train.channels_last && device_.is_cpu() &&
-      find_model(architecture).prefers_channels_last) {
+      (bf16_ || find_model(architecture).prefers_channels_last)) {
     to_channels_last(*teacher);
   }
   teacher_ = std::make_unique<Teacher>(std::move(teacher), st.teacher == "ema", st.teacher_flip);
@@ -319,7 +328,21 @@ torch::Tensor Run::step_loss(const Batch& batch) {
   // With two views the student sees the strong one (equal to the weak one on masked rows).
   const torch::Tensor images =
       (batch.strong_images.defined() ? batch.strong_images : batch.images).to(device_);
-  const ModelOutput output = model_->forward_all(images);
+  ModelOutput output;
+  torch::Tensor pseudo;
+  {
+    // Forward passes under autocast; the losses below read fp32 logits.
+    const CpuBf16Autocast autocast(bf16_);
+    output = model_->forward_all(images);
+    if (teacher_) {
+      const SelfTrainingConfig& st = config_.self_training;
+      pseudo = teacher_->pseudo_labels(batch.images.to(device_), batch.tags, batch.has_tags,
+                                       batch.has_mask, st.threshold, st.filter_by_tags);
+    }
+  }
+  for (torch::Tensor* logits : {&output.out, &output.aux, &output.categories}) {
+    if (logits->defined()) *logits = logits->to(torch::kFloat);
+  }
   torch::Tensor loss = (*loss_)(output.out, masks);
   if (output.aux.defined() && config_.loss.aux_weight > 0) {
     loss = loss + config_.loss.aux_weight * (*loss_)(output.aux, masks);
@@ -339,9 +362,6 @@ torch::Tensor Run::step_loss(const Batch& batch) {
   }
   if (teacher_) {
     const SelfTrainingConfig& st = config_.self_training;
-    const torch::Tensor pseudo =
-        teacher_->pseudo_labels(batch.images.to(device_), batch.tags, batch.has_tags,
-                                batch.has_mask, st.threshold, st.filter_by_tags);
     const auto ramp_steps = static_cast<int64_t>(
         std::llround(st.rampup_epochs * static_cast<double>(steps_per_epoch_)));
     const double weight = rampup_weight(state_.step, ramp_steps, st.weight);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fashionseg/files.h"
+#include "fashionseg/precision.h"
 #include "support/test_support.h"
 
 namespace fashionseg {
@@ -149,6 +150,28 @@ TEST_F(TrainCli, ResumeContinuesExactlyAsAnUninterruptedRun) {
   EXPECT_NEAR(straight[1]["train_loss"].get<double>(), split[1]["train_loss"].get<double>(), 1e-5);
   EXPECT_NEAR(straight[1]["val"]["mean_iou"].get<double>(),
               split[1]["val"]["mean_iou"].get<double>(), 1e-5);
+}
+
+TEST_F(TrainCli, PrecisionFollowsTheRegistrysTrainingVerdict) {
+  // U-Net trains faster in bf16 where the CPU has it natively; LR-ASPP's depthwise
+  // convolutions do not (bench/RESULTS.md), so auto keeps it in fp32 everywhere.
+  const auto unet = run_fashionseg("train " + common_args("precision-unet") +
+                                   " --set train.epochs=1 --set train.val_every=0");
+  ASSERT_EQ(unet.exit_code, 0) << unet.output;
+  EXPECT_NE(unet.output.find(cpu_has_native_bf16() ? "precision bf16 (autocast), NHWC"
+                                                   : "precision fp32, NCHW"),
+            std::string::npos)
+      << unet.output;
+  const auto lraspp = run_fashionseg(
+      "train " + common_args("precision-lraspp") +
+      " --set model.type=lraspp_mobilenet_v3_large --set model.base_width=64 "
+      "--set train.epochs=1 --set train.val_every=0 --set train.max_iters=1");
+  ASSERT_EQ(lraspp.exit_code, 0) << lraspp.output;
+  EXPECT_NE(lraspp.output.find("precision fp32, NHWC"), std::string::npos) << lraspp.output;
+  const auto forced = run_fashionseg("train " + common_args("precision-bad") +
+                                     " --set train.precision=half");
+  EXPECT_EQ(forced.exit_code, 2) << forced.output;
+  EXPECT_NE(forced.output.find("train.precision"), std::string::npos) << forced.output;
 }
 
 TEST_F(TrainCli, BadConfigsGiveOneClearMessage) {

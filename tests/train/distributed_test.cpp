@@ -46,13 +46,14 @@ TEST(Distributed, TwoRanksMatchOneProcessWithTheSameGlobalBatch) {
             0);
   // No BatchNorm (per-rank batch statistics would differ from the global batch's), no
   // dropout, no random augmentation, a crop equal to the photo: the gradient of the global
-  // batch is then exactly the mean of the ranks' gradients.
+  // batch is then exactly the mean of the ranks' gradients (in fp32: bf16 would round a
+  // rank's half batch differently from the global batch).
   std::ofstream(dir / "ddp.yaml")
       << "model:\n  type: unet\n  base_width: 4\n  batch_norm: false\n  dropout: 0\n"
          "data:\n  crop_width: 64\n  crop_height: 96\n  scale_min: 1\n  scale_max: 1\n"
          "  flip: 0\n  brightness: 0\n  contrast: 0\n  saturation: 0\n  workers: 1\n"
          "optimizer:\n  type: sgd\n  lr: 0.05\n"
-         "train:\n  epochs: 2\n  val_every: 0\n  seed: 5\n";
+         "train:\n  epochs: 2\n  val_every: 0\n  seed: 5\n  precision: fp32\n";
   const std::string common = "--threads 1 train " + shell_quote((dir / "ddp.yaml").string()) +
                              " --data " + shell_quote((dir / "data").string());
   const auto single = test::run_command(bin + " " + common + " --set data.batch_size=4 -o " +
