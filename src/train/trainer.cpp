@@ -284,7 +284,11 @@ void Run::setup() {
     engine_model.class_names = dataset_.class_names;
     engine_model.device = device_;
     engine_model.channels_last = channels_last();
-    engine_model.bf16 = bf16_;
+    // Validation scores what predict would write: the inference verdict on bf16, which differs
+    // from the training one for some models (models.h).
+    engine_model.bf16 =
+        resolve_bf16(config_.train.precision, find_model(config_.model.type).bf16_helps,
+                     device_.is_cpu() ? "cpu" : config_.train.device, "train.precision");
     val_engine_ = std::make_unique<InferenceEngine>(std::move(engine_model));
   }
 
