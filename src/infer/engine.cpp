@@ -189,12 +189,27 @@ cv::Size InferenceEngine::working_size(cv::Size photo) const {
 Segmentation InferenceEngine::finish(const torch::Tensor& logits, const torch::Tensor& head_logits,
                                      cv::Size photo, const SegmenterOptions& options) const {
   Segmentation result;
-  cv::Mat labels = tensor_to_mask(logits.argmax(0));
-  if (labels.size() != photo) cv::resize(labels, labels, photo, 0, 0, cv::INTER_NEAREST);
+  const torch::Tensor winners = logits.argmax(0);
+  cv::Mat labels = tensor_to_mask(winners);
+  const bool resized = labels.size() != photo;
+  if (resized) cv::resize(labels, labels, photo, 0, 0, cv::INTER_NEAREST);
   result.labels = labels;
   const bool has_head = head_logits.defined();
-  // Without a head, a category's confidence is its pixels' mean winning probability.
-  if (options.confidence || !has_head) {
+  // Without a head, a category's confidence is its pixels' mean winning probability. Only
+  // the pixels of categories count: the softmax runs over those alone (a tenth of a street
+  // photo), unless the caller wants every pixel's probability anyway.
+  cv::Mat category_confidence;
+  if (!has_head && !options.confidence && !resized) {
+    const int64_t classes = logits.size(0);
+    const torch::Tensor flat_winners = winners.reshape({-1});
+    const torch::Tensor positions = (flat_winners != 0).nonzero().squeeze(1);
+    const torch::Tensor best =
+        std::get<0>(logits.reshape({classes, -1}).index_select(1, positions).softmax(0).max(0));
+    torch::Tensor values = torch::zeros({flat_winners.size(0)}, torch::kFloat);
+    values.index_copy_(0, positions, best.to(torch::kFloat));
+    category_confidence =
+        cv::Mat(labels.rows, labels.cols, CV_32FC1, values.data_ptr<float>()).clone();
+  } else if (options.confidence || !has_head) {
     const torch::Tensor best = std::get<0>(logits.softmax(0).max(0)).contiguous();
     cv::Mat confidence(static_cast<int>(best.size(0)), static_cast<int>(best.size(1)), CV_32FC1,
                        best.data_ptr<float>());
@@ -203,6 +218,7 @@ Segmentation InferenceEngine::finish(const torch::Tensor& logits, const torch::T
       cv::resize(confidence, confidence, photo, 0, 0, cv::INTER_LINEAR);
     }
     result.confidence = confidence;
+    category_confidence = confidence;
   }
   std::vector<double> head;
   if (has_head) {
@@ -210,7 +226,7 @@ Segmentation InferenceEngine::finish(const torch::Tensor& logits, const torch::T
     head.assign(values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
   }
   MaskContents contents = decide_categories(
-      CategoryEvidence{result.labels, head, result.confidence}, model_.class_names,
+      CategoryEvidence{result.labels, head, category_confidence}, model_.class_names,
       CategoryRule{options.area_rule, model_.category_rule}, options.pieces);
   result.categories = std::move(contents.categories);
   result.pieces = std::move(contents.pieces);

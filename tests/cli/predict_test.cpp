@@ -168,6 +168,31 @@ TEST_F(PredictCli, ColoursCanBeLeftOut) {
   for (const auto& category : record["categories"]) EXPECT_FALSE(category.contains("colors"));
 }
 
+// Without a category head a category's confidence is its pixels' mean winning probability;
+// the engine computes it from the category pixels alone unless every pixel's probability is
+// wanted anyway (--coco): both ways must agree.
+TEST_F(PredictCli, CategoryConfidenceIsTheSameFromCategoryPixelsOrEveryPixel) {
+  ASSERT_EQ(predict(at("photos/a.png") + " --json --min-area 0 -q -o " + at("conf_fast")).exit_code,
+            0);
+  ASSERT_EQ(predict(at("photos/a.png") + " --json --coco --min-area 0 -q -o " + at("conf_full"))
+                .exit_code,
+            0);
+  auto read = [](const std::filesystem::path& path) {
+    std::ifstream file(path);
+    return nlohmann::json::parse(file)["categories"];
+  };
+  const nlohmann::json fast = read(*dir_ / "conf_fast/a.json");
+  const nlohmann::json full = read(*dir_ / "conf_full/a.json");
+  ASSERT_EQ(fast.size(), full.size());
+  ASSERT_FALSE(fast.empty());
+  for (size_t i = 0; i < fast.size(); ++i) {
+    const double confidence = fast[i]["confidence"].get<double>();
+    EXPECT_GT(confidence, 0.0);
+    EXPECT_LE(confidence, 1.0);
+    EXPECT_NEAR(confidence, full[i]["confidence"].get<double>(), 1.5e-4) << fast[i]["name"];
+  }
+}
+
 TEST_F(PredictCli, ShardsPartitionTheInputs) {
   const auto first = predict(at("photos") + "/*.png --shard 0/2 --json -q -o " + at("s"));
   const auto second = predict(at("photos") + "/*.png --shard 1/2 --json -q -o " + at("s"));
