@@ -29,6 +29,7 @@ struct CalibrateArguments {
   bool temperature = true;
   int folds = 5;
   int min_positives = 5;
+  double min_precision = 0.0;
   int batch_size = 4;
   int workers = 2;
 };
@@ -79,6 +80,7 @@ void run_calibrate(const CalibrateArguments& a) {
   CalibrationOptions calibration;
   calibration.fit_temperature = a.temperature && segmenter.has_category_head();
   calibration.min_positives = a.min_positives;
+  calibration.min_precision = a.min_precision;
   Checkpoint checkpoint = load_checkpoint(a.model);
   // What the model decides today: its stored rule, or the area rule (with the head's 0.5).
   const CategoryThresholds before = checkpoint.category_rule.num_classes() == classes
@@ -136,6 +138,7 @@ void run_calibrate(const CalibrateArguments& a) {
                              {"masked_photos", result.images},
                              {"tagged_photos", result.tagged_images},
                              {"category_head", segmenter.has_category_head()},
+                             {"min_precision", a.min_precision},
                              {"rule", category_rule_to_json(rule)},
                              {"before", scores_json(before_scores)},
                              {"calibrated_in_sample", scores_json(fitted_scores)}};
@@ -168,6 +171,11 @@ Command add_calibrate_command(CLI::App& root, const GlobalOptions& global) {
   app->add_option("--min-positives", a->min_positives,
                   "Classes with fewer positive photos share pooled thresholds")
       ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app->add_option("--min-precision", a->min_precision,
+                  "Fit each class's thresholds for the best F1 among those at least this "
+                  "precise on the calibration photos (fewer wrong categories, fewer found)")
+      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   app->add_option("--batch-size", a->batch_size, "Photos per forward pass")
       ->check(CLI::Range(1, 256));

@@ -82,6 +82,10 @@ struct CalibrationOptions {
   int min_positives = 5;
   /// Fit a temperature (minimum binary cross-entropy over all photos and classes) first.
   bool fit_temperature = true;
+  /// Only threshold pairs whose precision on the calibration photos is at least this compete
+  /// for a class's best F1 (0 = no constraint). A class that no pair lists precisely enough
+  /// gets thresholds that list it nowhere on those photos.
+  double min_precision = 0.0;
 };
 
 /// Fits a rule for `num_classes` classes on the photos. Photos whose evidence has no head

@@ -94,7 +94,8 @@ Counts count_decisions(const std::vector<CalibrationPhoto>& photos,
   return counts;
 }
 
-/// The grid pair with the best F1 for `classes` pooled; ties go to the higher thresholds.
+/// The grid pair with the best F1 for `classes` pooled among those precise enough
+/// (options.min_precision); ties go to the higher thresholds.
 std::pair<double, double> best_thresholds(const std::vector<CalibrationPhoto>& photos,
                                           const std::vector<std::vector<bool>>& truth,
                                           const std::vector<int>& classes, double temperature,
@@ -108,6 +109,10 @@ std::pair<double, double> best_thresholds(const std::vector<CalibrationPhoto>& p
       const Counts counts = count_decisions(photos, truth, classes, temperature, p, a);
       const double f1 = f1_of(counts.tp, counts.fp, counts.fn);
       if (std::isnan(f1)) continue;
+      // A pair that lists nothing is vacuously precise: the constrained answer of last resort.
+      const uint64_t listed = counts.tp + counts.fp;
+      const double precision = listed ? static_cast<double>(counts.tp) / listed : 1.0;
+      if (precision < options.min_precision) continue;
       // Grids ascend, so ">=" keeps the higher thresholds among equals.
       if (f1 >= best_f1) {
         best_f1 = f1;
@@ -118,7 +123,6 @@ std::pair<double, double> best_thresholds(const std::vector<CalibrationPhoto>& p
   return best;
 }
 
-/// Fills the micro-averaged figures from the per-class counts (class 0 left out).
 /// The confidence model of CategoryThresholds: a logistic regression of "the class is in the
 /// photo" on the tempered head logit and the log of the mask's share, over every (photo,
 /// class) pair where the mask shows the class at all (only those can be listed). Newton's
@@ -198,6 +202,7 @@ std::array<double, 3> fit_confidence(const std::vector<CalibrationPhoto>& photos
   return w;
 }
 
+/// Fills the micro-averaged figures from the per-class counts (class 0 left out).
 void add_micro_averages(CategoryScores& scores) {
   uint64_t tp = 0, fp = 0, fn = 0;
   for (size_t c = 1; c < scores.true_positives.size(); ++c) {

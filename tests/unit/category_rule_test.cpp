@@ -157,6 +157,28 @@ TEST(CategoryCalibration, ConfidenceRecoversAKnownLogisticModelOfHeadAndArea) {
   EXPECT_TRUE(std::isnan(rule.confidence({kNoHead, 0.05})));
 }
 
+TEST(CategoryCalibration, AMinimumPrecisionTradesF1ForFewerWrongCategories) {
+  // 20 photos show the class (1.5% of the photo), 10 only show specks of it (0.2%), and 10
+  // show 1.5% of something it is not. Best F1 (0.8): keep the big ones, precision 0.67. At
+  // least 0.7 precise: no area does it, so the class is never listed (threshold above 1.5%).
+  std::vector<CalibrationPhoto> photos;
+  for (int i = 0; i < 40; ++i) {
+    const bool present = i < 20;
+    CalibrationPhoto p = photo(2, present ? std::vector<int>{1} : std::vector<int>{});
+    p.evidence[1].area = present || i >= 30 ? 0.015 : 0.002;
+    photos.push_back(p);
+  }
+  CalibrationOptions options;
+  const CategoryThresholds best_f1 = calibrate_category_rule(photos, 2, options);
+  EXPECT_GT(best_f1.min_area[1], 0.002);
+  EXPECT_LE(best_f1.min_area[1], 0.015);
+  options.min_precision = 0.7;
+  const CategoryThresholds precise = calibrate_category_rule(photos, 2, options);
+  EXPECT_GT(precise.min_area[1], 0.015);
+  const CategoryScores scores = score_category_rule(precise, photos);
+  EXPECT_EQ(scores.false_positives[1], 0u);
+}
+
 TEST(CategoryCalibration, TemperatureRecoversAnOverconfidentHead) {
   // Truth drawn with probability sigmoid(z / 2): the head's logits z are twice too sharp, so
   // the fitted temperature must be near 2 (within the grid's step of 4^(1/20) = 1.072).
