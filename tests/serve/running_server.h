@@ -32,6 +32,8 @@ struct StandInModel {
     model.class_names = {"background", "shirt, blouse", "shoe"};
     model.input_size = {32, 48};
     model.parameters = 7;
+    model.category_head = true;
+    model.bf16 = true;
     model.segment = [this, names = model.class_names](const cv::Mat& rgb, bool flip,
                                                       const AreaRule& rule) {
       ++started;

@@ -48,6 +48,12 @@ TEST(SegmentQuery, DefaultsComeFromTheServiceAndEachParameterOverridesOne) {
   EXPECT_TRUE(plain.colors);
   EXPECT_FALSE(parse_segment_query({{"colors", "0"}}, defaults).colors);
   EXPECT_TRUE(parse_segment_query({{"colors", "1"}}, defaults).colors);
+  // A min_area that someone asked for replaces a calibrated model's per-class areas.
+  EXPECT_FALSE(plain.min_area_given);
+  EXPECT_TRUE(set.min_area_given);
+  ServeOptions given = defaults;
+  given.min_area_given = true;  // serve --min-area
+  EXPECT_TRUE(parse_segment_query({}, given).min_area_given);
 }
 
 TEST(SegmentQuery, EachBadParameterIsA400NamingIt) {

@@ -128,6 +128,9 @@ TEST(Server, ModelHealthPageAndMetrics) {
   EXPECT_EQ(json["architecture"], "stand-in");
   EXPECT_EQ(json["classes"].size(), 3u);
   EXPECT_EQ(json["input"]["width"], 32);
+  EXPECT_EQ(json["category_head"], true);
+  EXPECT_EQ(json["calibrated_categories"], false);
+  EXPECT_EQ(json["precision"], "bf16");
   const auto health = client.Get("/healthz");
   ASSERT_EQ(health->status, 200);
   EXPECT_EQ(body_json(health)["status"], "ok");
