@@ -1,5 +1,6 @@
-// The bridge from a loaded Segmenter to the service. In its own file so that programs using
-// the server with another model (the tests' stand-in) do not link the Segmenter (and torch).
+// The bridge from a loaded Segmenter to the service. In the torch library, beside the
+// Segmenter it reads: the serve library stays free of torch, and programs that serve another
+// model (the tests' stand-in) link neither.
 #include "fashionseg/serve.h"
 
 namespace fashionseg {
