@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "fashionseg/checkpoint.h"
-#include "fashionseg/cpu_autocast.h"
 #include "fashionseg/class_stats.h"
+#include "fashionseg/cpu_autocast.h"
 #include "fashionseg/dataset_index.h"
 #include "fashionseg/device.h"
 #include "fashionseg/distributed.h"

@@ -162,14 +162,14 @@ TEST_F(TrainCli, PrecisionFollowsTheRegistrysTrainingVerdict) {
                                                    : "precision fp32, NCHW"),
             std::string::npos)
       << unet.output;
-  const auto lraspp = run_fashionseg(
-      "train " + common_args("precision-lraspp") +
-      " --set model.type=lraspp_mobilenet_v3_large --set model.base_width=64 "
-      "--set train.epochs=1 --set train.val_every=0 --set train.max_iters=1");
+  const auto lraspp =
+      run_fashionseg("train " + common_args("precision-lraspp") +
+                     " --set model.type=lraspp_mobilenet_v3_large --set model.base_width=64 "
+                     "--set train.epochs=1 --set train.val_every=0 --set train.max_iters=1");
   ASSERT_EQ(lraspp.exit_code, 0) << lraspp.output;
   EXPECT_NE(lraspp.output.find("precision fp32, NHWC"), std::string::npos) << lraspp.output;
-  const auto forced = run_fashionseg("train " + common_args("precision-bad") +
-                                     " --set train.precision=half");
+  const auto forced =
+      run_fashionseg("train " + common_args("precision-bad") + " --set train.precision=half");
   EXPECT_EQ(forced.exit_code, 2) << forced.output;
   EXPECT_NE(forced.output.find("train.precision"), std::string::npos) << forced.output;
 }
