@@ -32,6 +32,10 @@ struct ModelOptions {
   /// linear layer to one logit per class (SegmentationModel::add_category_head). Every model
   /// can carry it; its weights are named `category_head.*`, apart from torchvision's names.
   bool category_head = false;
+  /// LR-ASPP: add a light DeepLabV3+-style decoder that refines the output-stride-8 logits
+  /// with the backbone's output-stride-4 features (models/heads/detail_decoder.h). It starts
+  /// as a zero correction, so a trained model can gain it and answer unchanged at first.
+  bool detail_decoder = false;
 };
 
 /// Calls visit(name, field) for every knob of `options` (every field but num_classes), in a
@@ -46,6 +50,7 @@ void visit_model_knobs(Options& options, Visitor&& visit) {
   visit("batch_norm", options.batch_norm);
   visit("dropout", options.dropout);
   visit("category_head", options.category_head);
+  visit("detail_decoder", options.detail_decoder);
 }
 
 }  // namespace fashionseg

@@ -42,10 +42,10 @@ struct LoadStateOptions {
   /// Where the tensors came from (a file name), used in error messages.
   std::string source;
   /// Parts a file may lack or carry in excess (e.g. "category_head." when a model with a
-  /// category head starts from weights without one): model keys with this prefix that the
-  /// file lacks keep their current values (listed in LoadReport::kept), file keys with it
-  /// that the model lacks are skipped (LoadReport::ignored). Empty: off.
-  std::string optional_prefix;
+  /// category head starts from weights without one): model keys with one of these prefixes
+  /// that the file lacks keep their current values (listed in LoadReport::kept), file keys
+  /// with one that the model lacks are skipped (LoadReport::ignored). Empty: none.
+  std::vector<std::string> optional_prefixes;
 };
 
 /// What load_state did, key by key.

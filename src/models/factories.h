@@ -13,7 +13,8 @@ ModelPtr make_fcn_resnet50(const ModelOptions& options);
 ModelPtr make_deeplabv3_resnet50(const ModelOptions& options);
 /// DeepLab-v1 style: ResNet-50 at output stride 16, 1x1 classifier; reads num_classes.
 ModelPtr make_atrous_resnet50(const ModelOptions& options);
-/// torchvision lraspp_mobilenet_v3_large: reads num_classes.
+/// torchvision lraspp_mobilenet_v3_large: reads num_classes, detail_decoder (adds a
+/// stride-4 refinement, not in torchvision).
 ModelPtr make_lraspp_mobilenet_v3_large(const ModelOptions& options);
 /// torchvision deeplabv3_mobilenet_v3_large: reads num_classes, aux_head, width_multiplier
 /// (ASPP/head channels, as for deeplabv3_resnet50).

@@ -59,7 +59,7 @@ std::vector<ModelInfo> make_table() {
        "torchvision 0.14 lraspp_mobilenet_v3_large(num_classes=47)",
        0.0,
        kNhwc,
-       {},
+       {"detail_decoder"},
        kBf16,
        kFp32},
       {"deeplabv3_mobilenet_v3_large",

@@ -4,6 +4,7 @@
 #include <torch/serialize.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "fashionseg/error.h"
@@ -96,7 +97,8 @@ LoadReport load_state(torch::nn::Module& module, const StateDict& tensors,
   const StateDict target = named_state(module);
   const bool prefix_only = !options.required_prefix.empty();
   auto is_optional = [&](const std::string& key) {
-    return !options.optional_prefix.empty() && starts_with(key, options.optional_prefix);
+    return std::any_of(options.optional_prefixes.begin(), options.optional_prefixes.end(),
+                       [&](const std::string& prefix) { return starts_with(key, prefix); });
   };
   LoadReport report;
   std::vector<std::pair<torch::Tensor, torch::Tensor>> copies;  // (destination, source)

@@ -208,8 +208,9 @@ void Run::setup() {
     load_options.reinit_classifier = true;
     load_options.num_classes = num_classes_;
     load_options.source = config_.model.init;
-    // A category head may start fresh on weights without one (or be left out of them).
-    load_options.optional_prefix = "category_head.";
+    // Parts a model may gain on trained weights start fresh (or are left out of them): the
+    // category head, LR-ASPP's detail decoder (which starts as a zero correction).
+    load_options.optional_prefixes = {"category_head.", "detail_decoder."};
     const LoadReport report = load_state(*model_, init.weights, load_options);
     spdlog::info("initialised from {}: {}", config_.model.init, report.summary());
   }

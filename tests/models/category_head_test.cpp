@@ -116,7 +116,7 @@ TEST(CategoryHeadWeights, OptionalPrefixLoadsWeightsWithOrWithoutTheHead) {
     EXPECT_NE(e.message().find("category_head.weight"), std::string::npos) << e.message();
   }
   LoadStateOptions optional;
-  optional.optional_prefix = "category_head.";
+  optional.optional_prefixes = {"category_head."};
   const LoadReport into_headed = load_state(*headed, named_state(*plain), optional);
   EXPECT_EQ(into_headed.kept.size(), 2u);
   EXPECT_TRUE(torch::equal(named_state(*headed)["category_head.weight"], head_before));

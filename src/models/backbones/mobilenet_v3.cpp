@@ -116,6 +116,7 @@ MobileNetV3Features MobileNetV3LargeFeaturesImpl::forward(const torch::Tensor& x
   size_t index = 0;
   for (auto& layer : *layers_) {
     out = layer.forward(out);
+    if (index == kDetailIndex) features.detail = out;
     if (index == kLowIndex) features.low = out;
     ++index;
   }

@@ -54,6 +54,7 @@ TORCH_MODULE(InvertedResidual);
 
 /// The feature maps the segmentation heads use.
 struct MobileNetV3Features {
+  torch::Tensor detail;  ///< output of child "3" (C1, 24 channels, output stride 4)
   torch::Tensor low;   ///< output of child "4" (C2, 40 channels, output stride 8)
   torch::Tensor high;  ///< output of child "16" (C5, 960 channels, output stride 16)
 };
@@ -64,8 +65,10 @@ class MobileNetV3LargeFeaturesImpl : public torch::nn::Module {
   MobileNetV3LargeFeaturesImpl();
   MobileNetV3Features forward(const torch::Tensor& x);
 
+  static constexpr int64_t kDetailChannels = 24;
   static constexpr int64_t kLowChannels = 40;
   static constexpr int64_t kHighChannels = 960;
+  static constexpr size_t kDetailIndex = 3;
   static constexpr size_t kLowIndex = 4;
 
  private:
