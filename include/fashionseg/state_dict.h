@@ -54,6 +54,8 @@ struct LoadReport {
   std::vector<std::string> missing;         ///< model keys absent from the file
   std::vector<std::string> unexpected;      ///< file keys the model does not have
   std::vector<std::string> shape_mismatch;  ///< "key: file [a, b] vs model [c, d]"
+  std::vector<std::string> wrong_type;      ///< "key: file Long vs model Float" (int <-> float)
+  std::vector<std::string> not_finite;      ///< floating keys holding NaN or infinite values
   std::vector<std::string> reinitialised;   ///< classifier keys left at their fresh values
   std::vector<std::string> ignored;         ///< file keys outside required_prefix
   std::vector<std::string> kept;            ///< model keys outside required_prefix, left unchanged
@@ -61,9 +63,11 @@ struct LoadReport {
   std::string summary() const;
 };
 
-/// Copies `tensors` into `module`'s parameters and buffers by name (converting dtype, e.g.
-/// fp16 -> fp32). By default any missing, unexpected or shape-mismatched key is an
-/// Error(kInput) that lists every offending key by name, and then nothing is modified;
+/// Copies `tensors` into `module`'s parameters and buffers by name (converting between
+/// floating types, e.g. fp16 -> fp32). By default any missing, unexpected or shape-mismatched
+/// key, an integer tensor for a floating one (or the reverse) and a floating tensor holding NaN
+/// or infinite values are an Error(kInput) that lists every offending key by name, and then
+/// nothing is modified;
 /// `options` relaxes exactly the documented cases. Returns what was done.
 LoadReport load_state(torch::nn::Module& module, const StateDict& tensors,
                       const LoadStateOptions& options = {});

@@ -60,6 +60,69 @@ void append_list(std::ostringstream& text, const char* title,
   for (const auto& key : keys) text << "\n    " << key;
 }
 
+/// What a torch.save archive's pickle holds at the top, when it is not a dict of tensors.
+struct TopLevelObject {
+  std::string description;  ///< empty: a plain dict with string keys (or not recognised)
+  std::string hint;
+};
+
+/// Reads the first opcodes of the archive's data.pkl (stored uncompressed, as PyTorch writes
+/// it): a GLOBAL names the top-level object's class (collections.OrderedDict from
+/// model.state_dict(), a pickled module from torch.save(model), __torch__.* from TorchScript);
+/// an EMPTY_DICT is a dict, whose first key's opcode tells whether its keys are strings.
+TopLevelObject top_level_object(const std::string& bytes) {
+  const std::string convert =
+      "save the weights as a plain dict in Python: torch.save(dict(model.state_dict()), "
+      "'weights.pt')";
+  const TopLevelObject torchscript{
+      "the file is a TorchScript module (torch.jit.save), not a dict of weights",
+      "load it in Python (torch.jit.load) and " + convert};
+  if (bytes.find("/code/__torch__") != std::string::npos) return torchscript;
+  const size_t name = bytes.find("data.pkl");
+  if (name == std::string::npos) return {};
+  // Local header: the name, an extra field (PyTorch pads data to 64 bytes), then the pickle.
+  const size_t start = bytes.find("\x80\x02", name);
+  if (start == std::string::npos || start > name + 200) return {};
+  size_t at = start + 2;
+  auto next_line = [&]() {
+    const size_t end = bytes.find('\n', at);
+    if (end == std::string::npos || end - at > 200) return std::string();
+    std::string text = bytes.substr(at, end - at);
+    at = end + 1;
+    return text;
+  };
+  if (at < bytes.size() && bytes[at] == 'c') {  // GLOBAL module\nname\n
+    ++at;
+    const std::string module = next_line();
+    const std::string cls = next_line();
+    if (module == "collections" && cls == "OrderedDict") {
+      return {
+          "the file holds a collections.OrderedDict (from model.state_dict()), which "
+          "LibTorch cannot read",
+          "convert it in Python: torch.save(dict(model.state_dict()), 'weights.pt')"};
+    }
+    if (module.rfind("__torch__", 0) == 0) return torchscript;
+    return {"the file holds a pickled " + module + "." + cls +
+                " object (torch.save(model)), not a dict of weights",
+            convert};
+  }
+  if (at < bytes.size() && bytes[at] == '}') {  // EMPTY_DICT [BINPUT n] [MARK] first key
+    ++at;
+    if (at + 1 < bytes.size() && bytes[at] == 'q') at += 2;
+    if (at + 4 < bytes.size() && bytes[at] == 'r') at += 5;
+    if (at < bytes.size() && bytes[at] == '(') ++at;
+    // BINUNICODE, SHORT_BINUNICODE, UNICODE: a string key; STOP / SETITEMS: an empty dict.
+    const std::string string_or_end = std::string("X\x8cV.u", 5);
+    if (at < bytes.size() && string_or_end.find(bytes[at]) == std::string::npos) {
+      return {
+          "the file holds a dict whose keys are not strings (weights keyed by parameter "
+          "name are expected)",
+          convert};
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string shape_text(const torch::Tensor& tensor) {
@@ -82,6 +145,8 @@ std::string LoadReport::summary() const {
   append_list(text, "missing from the file", missing);
   append_list(text, "unexpected (not in the model)", unexpected);
   append_list(text, "shape mismatch", shape_mismatch);
+  append_list(text, "integer where floating point is expected, or the reverse", wrong_type);
+  append_list(text, "NaN or infinite values", not_finite);
   append_list(text, "re-initialised classifier", reinitialised);
   append_list(text, "ignored (outside the required prefix, or optional)", ignored);
   append_list(text, "kept at their current values (outside the required prefix, or optional)",
@@ -119,7 +184,14 @@ LoadReport load_state(torch::nn::Module& module, const StateDict& tensors,
       continue;
     }
     const torch::Tensor& source = item.value();
-    if (source.sizes() == destination->sizes()) {
+    if (source.is_floating_point() != destination->is_floating_point()) {
+      report.wrong_type.push_back(key + ": file " +
+                                  std::string(c10::toString(source.scalar_type())) + " vs model " +
+                                  std::string(c10::toString(destination->scalar_type())));
+    } else if (source.is_floating_point() && !torch::isfinite(source).all().item<bool>()) {
+      // Diverged training or a broken export: such weights segment into garbage silently.
+      report.not_finite.push_back(key);
+    } else if (source.sizes() == destination->sizes()) {
       copies.emplace_back(*destination, source);
       report.loaded.push_back(key);
     } else if (options.reinit_classifier &&
@@ -141,14 +213,19 @@ LoadReport load_state(torch::nn::Module& module, const StateDict& tensors,
     }
   }
 
-  if (!report.missing.empty() || !report.unexpected.empty() || !report.shape_mismatch.empty()) {
+  if (!report.missing.empty() || !report.unexpected.empty() || !report.shape_mismatch.empty() ||
+      !report.wrong_type.empty() || !report.not_finite.empty()) {
     std::ostringstream text;
     text << "weights do not match the model (" << report.missing.size() << " missing, "
          << report.unexpected.size() << " unexpected, " << report.shape_mismatch.size()
-         << " shape mismatches); nothing was loaded";
+         << " shape mismatches, " << report.wrong_type.size() << " of the wrong type, "
+         << report.not_finite.size() << " not finite); nothing was loaded";
     append_list(text, "missing from the file", report.missing);
     append_list(text, "unexpected (not in the model)", report.unexpected);
     append_list(text, "shape mismatch", report.shape_mismatch);
+    append_list(text, "integer where floating point is expected, or the reverse",
+                report.wrong_type);
+    append_list(text, "NaN or infinite values", report.not_finite);
     std::string hint;
     if (!report.shape_mismatch.empty() && !options.reinit_classifier) {
       hint = "a different class count needs --reinit-classifier";
@@ -190,13 +267,10 @@ StateDict parse_state_bytes(const std::string& bytes, const std::string& source)
   try {
     value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
   } catch (const std::exception& e) {
-    // LibTorch's unpickler turns collections.OrderedDict into None and then fails on its items.
-    if (bytes.find("collections\nOrderedDict") != std::string::npos) {
-      throw_input_error(
-          "the file holds a collections.OrderedDict (from model.state_dict()), which LibTorch "
-          "cannot read",
-          where, "convert it in Python: torch.save(dict(model.state_dict()), 'weights.pt')");
-    }
+    // Name what the file holds instead when it is not a dict of tensors (LibTorch's unpickler
+    // fails on those with messages about its own internals).
+    const TopLevelObject top = top_level_object(bytes);
+    if (!top.description.empty()) throw_input_error(top.description, where, top.hint);
     std::string reason = e.what();
     reason = reason.substr(0, reason.find('\n'));
     throw_input_error("cannot read the PyTorch file (corrupt, truncated or unsupported): " + reason,

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <memory>
 
 #include "support/python_script.h"
@@ -26,6 +27,14 @@ torch.save(state, 'good.pt')
 del state['backbone.4.block.1.1.running_var']
 state['classifier.extra.weight'] = torch.zeros(1)
 torch.save(state, 'broken.pt')
+state = dict(m.state_dict())
+torch.save({k: v.long() if v.is_floating_point() else v for k, v in state.items()}, 'int64.pt')
+nan = dict(state)
+nan['classifier.low_classifier.weight'] = torch.full_like(nan['classifier.low_classifier.weight'], float('nan'))
+torch.save(nan, 'nan.pt')
+torch.save(m, 'module.pt')
+torch.save({1: torch.zeros(2)}, 'intkey.pt')
+torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), 'script.pt')
 )";
 
 class WeightsCli : public ::testing::Test {
@@ -99,6 +108,36 @@ TEST_F(WeightsCli, BackboneOnlyKeepsTheHeadFresh) {
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_THAT(result.output, HasSubstr("ignored (outside the required prefix"));
   EXPECT_THAT(result.output, HasSubstr("fp16 weights"));
+}
+
+TEST_F(WeightsCli, IntegerOrNonFiniteWeightsAreRefusedByName) {
+  const auto integers = import("int64.pt", "", "int64.fsm");
+  EXPECT_EQ(integers.exit_code, 3) << integers.output;
+  EXPECT_THAT(integers.output, HasSubstr("integer where floating point is expected"));
+  EXPECT_THAT(integers.output, HasSubstr("backbone.0.0.weight: file Long vs model Float"));
+  const auto nan = import("nan.pt", "", "nan.fsm");
+  EXPECT_EQ(nan.exit_code, 3) << nan.output;
+  EXPECT_THAT(nan.output, HasSubstr("NaN or infinite values (1):\n    "
+                                    "classifier.low_classifier.weight"));
+  for (const char* name : {"int64.fsm", "nan.fsm"}) {
+    EXPECT_FALSE(std::filesystem::exists(*dir_ / name)) << name;
+  }
+}
+
+TEST_F(WeightsCli, FilesThatAreNotADictOfWeightsSayWhatTheyHold) {
+  const auto module = import("module.pt", "", "x.fsm");
+  EXPECT_EQ(module.exit_code, 3) << module.output;
+  EXPECT_THAT(module.output,
+              HasSubstr("a pickled torchvision.models.segmentation.lraspp.LRASPP object"));
+  const auto keys = import("intkey.pt", "", "x.fsm");
+  EXPECT_EQ(keys.exit_code, 3) << keys.output;
+  EXPECT_THAT(keys.output, HasSubstr("keys are not strings"));
+  const auto script = import("script.pt", "", "x.fsm");
+  EXPECT_EQ(script.exit_code, 3) << script.output;
+  EXPECT_THAT(script.output, HasSubstr("TorchScript module"));
+  for (const auto* result : {&module, &keys, &script}) {
+    EXPECT_THAT(result->output, Not(HasSubstr("OrderedDict"))) << result->output;
+  }
 }
 
 TEST_F(WeightsCli, ExportRejectsFilesThatAreNotCheckpoints) {
