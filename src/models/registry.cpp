@@ -139,7 +139,9 @@ const ModelInfo& find_model(const std::string& name) {
     if (info.name == name) return info;
     valid << (valid.tellp() > 0 ? ", " : "") << info.name;
   }
-  throw Error(ErrorKind::kNotFound, "unknown model '" + name + "'", {},
+  // A configuration error (exit 2) like any other bad option value: the name comes from a
+  // config, --arch or a checkpoint's header, never from a file lookup.
+  throw Error(ErrorKind::kConfig, "unknown model '" + name + "'", {},
               "valid models: " + valid.str());
 }
 

@@ -136,7 +136,12 @@ void set_cpu_rng_state(const torch::Tensor& state) {
 struct RunState {
   int64_t epoch = 0;           ///< epochs completed
   int64_t batch_in_epoch = 0;  ///< batches of `epoch` already trained (resume mid-epoch)
-  int64_t step = 0;            ///< optimizer steps taken
+  /// Sum of the batch losses and seconds of `epoch` so far: kept in last.fsm so that an epoch
+  /// resumed mid-way logs the loss and speed of all its batches, not only the resumed ones.
+  double epoch_loss_sum = 0;
+  int64_t epoch_loss_batches = 0;
+  double epoch_seconds = 0;
+  int64_t step = 0;  ///< optimizer steps taken
   double best_miou = -1;
   int64_t validations_without_improvement = 0;
 };
@@ -395,6 +400,9 @@ void Run::save(const fs::path& path, bool with_training_state) {
     training.tensors["rng.cpu"] = cpu_rng_state();
     training.numbers["epoch"] = static_cast<double>(state_.epoch);
     training.numbers["batch_in_epoch"] = static_cast<double>(state_.batch_in_epoch);
+    training.numbers["epoch_loss_sum"] = state_.epoch_loss_sum;
+    training.numbers["epoch_loss_batches"] = static_cast<double>(state_.epoch_loss_batches);
+    training.numbers["epoch_seconds"] = state_.epoch_seconds;
     training.numbers["step"] = static_cast<double>(state_.step);
     training.numbers["best_miou"] = state_.best_miou;
     training.numbers["validations_without_improvement"] =
@@ -425,6 +433,15 @@ void Run::restore(const fs::path& path) {
   if (teacher_) teacher_->restore(training, path.string());
   state_.epoch = static_cast<int64_t>(training.numbers.at("epoch"));
   state_.batch_in_epoch = static_cast<int64_t>(training.numbers.at("batch_in_epoch"));
+  // Absent from checkpoints written before they were kept: the epoch's log then covers the
+  // resumed batches only, as it did then.
+  const auto number_or_zero = [&](const char* name) {
+    const auto found = training.numbers.find(name);
+    return found == training.numbers.end() ? 0.0 : found->second;
+  };
+  state_.epoch_loss_sum = number_or_zero("epoch_loss_sum");
+  state_.epoch_loss_batches = static_cast<int64_t>(number_or_zero("epoch_loss_batches"));
+  state_.epoch_seconds = number_or_zero("epoch_seconds");
   state_.step = static_cast<int64_t>(training.numbers.at("step"));
   state_.best_miou = training.numbers.at("best_miou");
   state_.validations_without_improvement =
@@ -444,8 +461,6 @@ double Run::train_one_epoch(bool& stop, std::string& reason) {
     if (state_.batch_in_epoch > 0) options_.progress->advance(state_.batch_in_epoch);
   }
   const int64_t batches = train_loader_->num_batches();
-  double loss_sum = 0;
-  int64_t loss_count = 0;
   optimizer_->zero_grad();
   while (auto batch = train_loader_->next()) {
     const double lr = learning_rate_at(config_.schedule, config_.optimizer.lr, state_.step,
@@ -463,8 +478,8 @@ double Run::train_one_epoch(bool& stop, std::string& reason) {
                   "train.grad_clip");
     }
     (loss / static_cast<double>(config_.train.accumulate)).backward();
-    loss_sum += value;
-    ++loss_count;
+    state_.epoch_loss_sum += value;
+    ++state_.epoch_loss_batches;
     ++state_.batch_in_epoch;
     const bool last_batch = state_.batch_in_epoch == batches;
     if (state_.batch_in_epoch % config_.train.accumulate == 0 || last_batch) {
@@ -492,7 +507,9 @@ double Run::train_one_epoch(bool& stop, std::string& reason) {
     }
   }
   if (options_.progress) options_.progress->finish();
-  return loss_count ? loss_sum / static_cast<double>(loss_count) : 0.0;
+  return state_.epoch_loss_batches > 0
+             ? state_.epoch_loss_sum / static_cast<double>(state_.epoch_loss_batches)
+             : 0.0;
 }
 
 nlohmann::json Run::validate() {
@@ -565,14 +582,18 @@ TrainSummary Run::execute() {
     const auto start = Clock::now();
     const double train_loss = train_one_epoch(stop, reason);
     summary.last_train_loss = train_loss;
+    state_.epoch_seconds += std::chrono::duration<double>(Clock::now() - start).count();
     if (stop && reason == "interrupted") {
       save(last, true);  // mid-epoch: batch_in_epoch tells resume where to continue
       break;
     }
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    const double seconds = state_.epoch_seconds;
     const int64_t images = state_.batch_in_epoch * config_.data.batch_size * group_.world_size();
     ++state_.epoch;
     state_.batch_in_epoch = 0;
+    state_.epoch_loss_sum = 0;
+    state_.epoch_loss_batches = 0;
+    state_.epoch_seconds = 0;
     nlohmann::json entry = {{"epoch", state_.epoch},
                             {"step", state_.step},
                             {"lr", optimizer_->param_groups()[0].options().get_lr()},

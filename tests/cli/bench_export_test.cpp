@@ -88,7 +88,7 @@ TEST(BenchCommand, BadSizesAndConflictingSourcesAreRefused) {
   EXPECT_NE(both.exit_code, 0);
   EXPECT_THAT(both.output, HasSubstr("excludes"));
   const auto unknown = test::run_fashionseg("bench --arch no_such_model --size 64x64");
-  EXPECT_NE(unknown.exit_code, 0) << unknown.output;
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
   EXPECT_THAT(unknown.output, HasSubstr("unknown model 'no_such_model' (valid models: "));
 }
 

@@ -181,7 +181,7 @@ TEST_F(TrainCli, BadConfigsGiveOneClearMessage) {
   EXPECT_NE(result.output.find("bad.yaml:3"), std::string::npos) << result.output;
 
   result = run_fashionseg("train " + common_args("x") + " --set model.type=no_such_model");
-  EXPECT_NE(result.exit_code, 0);
+  EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_NE(result.output.find("unet"), std::string::npos) << result.output;  // valid names
 
   // A knob the model does not read (U-Net has no output stride), and mixed precision, which
