@@ -13,7 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "fashionseg/loader.h"
+#include "fashionseg/torch/data_loader.h"
 
 namespace fs = std::filesystem;
 using fashionseg::Batch;

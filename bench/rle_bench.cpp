@@ -13,8 +13,8 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "fashionseg/csv.h"
-#include "fashionseg/rle.h"
+#include "fashionseg/data/csv.h"
+#include "fashionseg/data/rle.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 //
 // Build against the library: link fashionseg_torch (see examples/CMakeLists.txt); the
 // header needs only OpenCV and the standard library.
-#include <fashionseg/segmenter.h>
+#include <fashionseg/torch/segmenter.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 

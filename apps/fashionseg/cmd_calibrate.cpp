@@ -7,12 +7,12 @@
 #include <iostream>
 
 #include "commands.h"
-#include "fashionseg/checkpoint.h"
-#include "fashionseg/error.h"
-#include "fashionseg/evaluation.h"
-#include "fashionseg/files.h"
-#include "fashionseg/json_text.h"
-#include "fashionseg/segmenter.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/data/json_text.h"
+#include "fashionseg/torch/checkpoint.h"
+#include "fashionseg/torch/evaluation.h"
+#include "fashionseg/torch/segmenter.h"
 #include "terminal_progress.h"
 
 namespace fashionseg::cli {

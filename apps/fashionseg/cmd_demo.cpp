@@ -3,12 +3,12 @@
 #include <iostream>
 
 #include "commands.h"
-#include "fashionseg/class_stats.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/imaterialist.h"
-#include "fashionseg/prepare.h"
-#include "fashionseg/stats_report.h"
-#include "fashionseg/synth.h"
+#include "fashionseg/data/class_stats.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/data/imaterialist.h"
+#include "fashionseg/data/prepare.h"
+#include "fashionseg/data/stats_report.h"
+#include "fashionseg/data/synth.h"
 #include "terminal_progress.h"
 
 namespace fashionseg::cli {

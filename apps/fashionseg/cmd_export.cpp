@@ -6,8 +6,8 @@
 #include <iostream>
 
 #include "commands.h"
-#include "fashionseg/checkpoint.h"
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/torch/checkpoint.h"
 
 namespace fashionseg::cli {
 namespace {

@@ -3,9 +3,9 @@
 #include <iostream>
 
 #include "commands.h"
-#include "fashionseg/checkpoint.h"
-#include "fashionseg/error.h"
-#include "fashionseg/state_dict.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/torch/checkpoint.h"
+#include "fashionseg/torch/state_dict.h"
 
 namespace fashionseg::cli {
 

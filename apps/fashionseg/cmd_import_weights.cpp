@@ -7,10 +7,10 @@
 #include <iostream>
 
 #include "commands.h"
-#include "fashionseg/checkpoint.h"
-#include "fashionseg/error.h"
-#include "fashionseg/models.h"
-#include "fashionseg/state_dict.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/torch/checkpoint.h"
+#include "fashionseg/torch/model_registry.h"
+#include "fashionseg/torch/state_dict.h"
 
 namespace fashionseg::cli {
 namespace {

@@ -5,8 +5,8 @@
 #include <opencv2/core.hpp>
 
 #include "commands.h"
-#include "fashionseg/precision.h"
-#include "fashionseg/version.h"
+#include "fashionseg/core/precision.h"
+#include "fashionseg/core/version.h"
 
 namespace fashionseg::cli {
 

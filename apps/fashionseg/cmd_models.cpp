@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "commands.h"
-#include "fashionseg/error.h"
-#include "fashionseg/flops.h"
-#include "fashionseg/models.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/torch/flops.h"
+#include "fashionseg/torch/model_registry.h"
 
 namespace fashionseg::cli {
 

@@ -4,11 +4,11 @@
 #include <iostream>
 
 #include "commands.h"
-#include "fashionseg/coco.h"
-#include "fashionseg/image_tags.h"
-#include "fashionseg/imaterialist.h"
-#include "fashionseg/mask_folder.h"
-#include "fashionseg/prepare.h"
+#include "fashionseg/data/coco.h"
+#include "fashionseg/data/image_tags.h"
+#include "fashionseg/data/imaterialist.h"
+#include "fashionseg/data/mask_folder.h"
+#include "fashionseg/data/prepare.h"
 #include "terminal_progress.h"
 
 namespace fashionseg::cli {

@@ -3,15 +3,15 @@
 #include <optional>
 
 #include "commands.h"
-#include "fashionseg/confusion_heatmap.h"
-#include "fashionseg/dataset_index.h"
-#include "fashionseg/error.h"
-#include "fashionseg/files.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/render.h"
-#include "fashionseg/report.h"
-#include "fashionseg/segmenter.h"
-#include "fashionseg/train_config.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/data/confusion_heatmap.h"
+#include "fashionseg/data/dataset_index.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/data/render.h"
+#include "fashionseg/data/report.h"
+#include "fashionseg/data/train_config.h"
+#include "fashionseg/torch/segmenter.h"
 
 namespace fashionseg::cli {
 namespace fs = std::filesystem;

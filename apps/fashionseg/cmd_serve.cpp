@@ -11,9 +11,9 @@
 
 #include "commands.h"
 #include "default_model.h"
-#include "fashionseg/error.h"
-#include "fashionseg/segmenter.h"
-#include "fashionseg/serve.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/torch/segmenter.h"
+#include "fashionseg/torch/served_model.h"
 
 namespace fashionseg::cli {
 namespace {

@@ -2,9 +2,9 @@
 #include <iostream>
 
 #include "commands.h"
-#include "fashionseg/class_stats.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/stats_report.h"
+#include "fashionseg/data/class_stats.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/data/stats_report.h"
 
 namespace fashionseg::cli {
 

@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "commands.h"
-#include "fashionseg/synth.h"
+#include "fashionseg/data/synth.h"
 
 namespace fashionseg::cli {
 

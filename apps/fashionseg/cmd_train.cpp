@@ -6,8 +6,8 @@
 #include <iostream>
 
 #include "commands.h"
-#include "fashionseg/train_config.h"
-#include "fashionseg/trainer.h"
+#include "fashionseg/data/train_config.h"
+#include "fashionseg/torch/trainer.h"
 #include "terminal_progress.h"
 
 namespace fashionseg::cli {

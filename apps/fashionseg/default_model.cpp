@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 
 namespace fashionseg::cli {
 namespace {

@@ -7,9 +7,9 @@
 #include <iostream>
 
 #include "commands.h"
-#include "fashionseg/error.h"
-#include "fashionseg/runtime.h"
-#include "fashionseg/version.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/version.h"
+#include "fashionseg/torch/runtime.h"
 
 namespace {
 

@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "fashionseg/segmenter.h"
+#include "fashionseg/torch/segmenter.h"
 
 namespace fashionseg::cli {
 
@@ -16,7 +16,7 @@ struct SegmentFlags {
   std::vector<double> scales;  ///< empty = {1}
   double window = 0.0;         ///< 0 = off
   double min_area = 0.001;
-  std::string precision = "auto";          ///< fp32, bf16 or auto (include/fashionseg/precision.h)
+  std::string precision = "auto";  ///< fp32, bf16 or auto (include/fashionseg/core/precision.h)
   CLI::Option* min_area_option = nullptr;  ///< set by add_to(): tells whether it was given
 
   /// Adds --flip, --scales, --window, --min-area and --precision to `app`.

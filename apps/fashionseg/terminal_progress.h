@@ -7,7 +7,7 @@
 #include <mutex>
 #include <string>
 
-#include "fashionseg/progress.h"
+#include "fashionseg/core/progress.h"
 
 namespace fashionseg::cli {
 

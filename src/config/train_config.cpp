@@ -1,12 +1,12 @@
-#include "fashionseg/train_config.h"
+#include "fashionseg/data/train_config.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <functional>
 #include <set>
 
-#include "fashionseg/error.h"
-#include "fashionseg/files.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/files.h"
 
 namespace fashionseg {
 namespace {

@@ -1,4 +1,4 @@
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 
 #include <cerrno>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "fashionseg/files.h"
+#include "fashionseg/core/files.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 
 namespace fashionseg {
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "fashionseg/parallel.h"
+#include "fashionseg/core/parallel.h"
 
 #include <atomic>
 #include <exception>

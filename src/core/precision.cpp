@@ -1,9 +1,9 @@
-#include "fashionseg/precision.h"
+#include "fashionseg/core/precision.h"
 
 #include <fstream>
 #include <sstream>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 
 namespace fashionseg {
 

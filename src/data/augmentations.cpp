@@ -1,4 +1,4 @@
-#include "fashionseg/augmentations.h"
+#include "fashionseg/data/augmentations.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -6,9 +6,9 @@
 #include <cmath>
 #include <string>
 
-#include "fashionseg/error.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/random.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/data/random.h"
 
 namespace fashionseg {
 namespace {

@@ -1,13 +1,13 @@
-#include "fashionseg/class_stats.h"
-#include "fashionseg/json_text.h"
+#include "fashionseg/data/class_stats.h"
+#include "fashionseg/data/json_text.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
 
-#include "fashionseg/error.h"
-#include "fashionseg/files.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/files.h"
 
 namespace fashionseg {
 namespace {

@@ -1,4 +1,4 @@
-#include "fashionseg/coco.h"
+#include "fashionseg/data/coco.h"
 
 #include <nlohmann/json.hpp>
 
@@ -7,10 +7,10 @@
 #include <map>
 #include <set>
 
-#include "fashionseg/coco_mask.h"
-#include "fashionseg/files.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/json_text.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/data/coco_mask.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/data/json_text.h"
 
 namespace fashionseg {
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "fashionseg/coco_mask.h"
+#include "fashionseg/data/coco_mask.h"
 
 #include <cmath>
 

@@ -1,4 +1,4 @@
-#include "fashionseg/compose.h"
+#include "fashionseg/data/compose.h"
 
 #include <algorithm>
 #include <cstring>

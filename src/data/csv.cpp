@@ -1,4 +1,4 @@
-#include "fashionseg/csv.h"
+#include "fashionseg/data/csv.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "fashionseg/dataset_index.h"
+#include "fashionseg/data/dataset_index.h"
 
 #include <nlohmann/json.hpp>
 
@@ -6,9 +6,9 @@
 #include <charconv>
 #include <unordered_map>
 
-#include "fashionseg/csv.h"
-#include "fashionseg/error.h"
-#include "fashionseg/files.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/data/csv.h"
 
 namespace fashionseg {
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "fashionseg/image_decode_reduced.h"
+#include "fashionseg/data/image_decode_reduced.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -9,8 +9,8 @@
 
 #include <jpeglib.h>
 
-#include "fashionseg/error.h"
-#include "fashionseg/image_io.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/data/image_io.h"
 
 namespace fashionseg {
 namespace {

@@ -7,8 +7,8 @@
 #include <cstring>
 #include <string>
 
-#include "fashionseg/error.h"
-#include "fashionseg/image_io.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/data/image_io.h"
 
 namespace fashionseg {
 namespace {

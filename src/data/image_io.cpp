@@ -1,11 +1,11 @@
-#include "fashionseg/image_io.h"
+#include "fashionseg/data/image_io.h"
 
 #include <spdlog/spdlog.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "fashionseg/error.h"
-#include "fashionseg/files.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/files.h"
 
 namespace fashionseg {
 ImageSize read_image_size(const std::filesystem::path& path) {

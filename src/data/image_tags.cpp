@@ -1,13 +1,13 @@
-#include "fashionseg/image_tags.h"
+#include "fashionseg/data/image_tags.h"
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <map>
 
-#include "fashionseg/csv.h"
-#include "fashionseg/files.h"
-#include "fashionseg/photo_inputs.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/data/csv.h"
+#include "fashionseg/data/photo_inputs.h"
 
 namespace fashionseg {
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "fashionseg/imaterialist.h"
+#include "fashionseg/data/imaterialist.h"
 
 #include <nlohmann/json.hpp>
 
@@ -9,10 +9,10 @@
 #include <set>
 #include <unordered_map>
 
-#include "fashionseg/csv.h"
-#include "fashionseg/files.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/json_text.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/data/csv.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/data/json_text.h"
 
 namespace fashionseg {
 namespace fs = std::filesystem;

@@ -1,7 +1,7 @@
 // The iMaterialist (Fashion) 2019 category table, beside the reader of its files: the ids and
 // names of label_descriptions.json, used where no such file is at hand (the synthetic
 // dataset, the ids of a Kaggle submission).
-#include "fashionseg/imaterialist.h"
+#include "fashionseg/data/imaterialist.h"
 
 namespace fashionseg {
 

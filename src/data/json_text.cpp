@@ -1,4 +1,4 @@
-#include "fashionseg/json_text.h"
+#include "fashionseg/data/json_text.h"
 
 namespace fashionseg {
 

@@ -1,10 +1,10 @@
-#include "fashionseg/label_space.h"
+#include "fashionseg/data/label_space.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <set>
 
-#include "fashionseg/files.h"
+#include "fashionseg/core/files.h"
 
 namespace fashionseg {
 namespace fs = std::filesystem;

@@ -1,12 +1,12 @@
-#include "fashionseg/mask_folder.h"
+#include "fashionseg/data/mask_folder.h"
 
 #include <algorithm>
 #include <set>
 
 #include <opencv2/core.hpp>
 
-#include "fashionseg/files.h"
-#include "fashionseg/image_io.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/data/image_io.h"
 
 namespace fashionseg {
 namespace fs = std::filesystem;

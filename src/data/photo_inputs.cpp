@@ -1,4 +1,4 @@
-#include "fashionseg/photo_inputs.h"
+#include "fashionseg/data/photo_inputs.h"
 
 #include <glob.h>
 
@@ -7,7 +7,7 @@
 #include <fstream>
 #include <set>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 
 namespace fashionseg {
 namespace fs = std::filesystem;

@@ -1,5 +1,5 @@
-#include "fashionseg/prepare.h"
-#include "fashionseg/json_text.h"
+#include "fashionseg/data/prepare.h"
+#include "fashionseg/data/json_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -12,10 +12,10 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "fashionseg/class_stats.h"
-#include "fashionseg/files.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/parallel.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/core/parallel.h"
+#include "fashionseg/data/class_stats.h"
+#include "fashionseg/data/image_io.h"
 
 namespace fashionseg {
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "fashionseg/rle.h"
+#include "fashionseg/data/rle.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "fashionseg/stats_report.h"
+#include "fashionseg/data/stats_report.h"
 
 #include <opencv2/imgproc.hpp>
 

@@ -1,15 +1,15 @@
-#include "fashionseg/synth.h"
+#include "fashionseg/data/synth.h"
 
 #include <nlohmann/json.hpp>
 
 #include <opencv2/imgproc.hpp>
 #include <random>
 
-#include "fashionseg/files.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/imaterialist.h"
-#include "fashionseg/parallel.h"
-#include "fashionseg/rle.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/core/parallel.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/data/imaterialist.h"
+#include "fashionseg/data/rle.h"
 
 namespace fashionseg {
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "fashionseg/annotations.h"
+#include "fashionseg/data/annotations.h"
 
 namespace fashionseg {
 

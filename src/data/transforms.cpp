@@ -1,4 +1,4 @@
-#include "fashionseg/transforms.h"
+#include "fashionseg/data/transforms.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -6,8 +6,8 @@
 #include <cmath>
 #include <string>
 
-#include "fashionseg/error.h"
-#include "fashionseg/random.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/data/random.h"
 
 namespace fashionseg {
 namespace {

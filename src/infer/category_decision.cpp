@@ -3,7 +3,7 @@
 #include <array>
 #include <limits>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 
 namespace fashionseg {
 namespace {

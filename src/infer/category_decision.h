@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "fashionseg/category_rule.h"
-#include "fashionseg/found_categories.h"
+#include "fashionseg/data/category_rule.h"
+#include "fashionseg/data/found_categories.h"
 
 namespace fashionseg {
 

@@ -6,11 +6,11 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
-#include "fashionseg/cpu_autocast.h"
-#include "fashionseg/error.h"
-#include "fashionseg/garment_colors.h"
-#include "fashionseg/tensor_image.h"
-#include "fashionseg/transforms.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/data/garment_colors.h"
+#include "fashionseg/data/transforms.h"
+#include "fashionseg/torch/cpu_autocast.h"
+#include "fashionseg/torch/tensor_image.h"
 #include "infer/category_decision.h"
 
 namespace fashionseg {

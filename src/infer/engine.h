@@ -20,9 +20,9 @@
 #include <string>
 #include <vector>
 
-#include "fashionseg/checkpoint.h"
-#include "fashionseg/model.h"
-#include "fashionseg/segmenter.h"
+#include "fashionseg/torch/checkpoint.h"
+#include "fashionseg/torch/model.h"
+#include "fashionseg/torch/segmenter.h"
 
 namespace fashionseg {
 

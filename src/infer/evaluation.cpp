@@ -1,4 +1,4 @@
-#include "fashionseg/evaluation.h"
+#include "fashionseg/torch/evaluation.h"
 
 #include <torch/torch.h>
 
@@ -6,11 +6,11 @@
 #include <future>
 #include <limits>
 
-#include "fashionseg/error.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/parallel.h"
-#include "fashionseg/tensor_image.h"
-#include "fashionseg/transforms.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/parallel.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/data/transforms.h"
+#include "fashionseg/torch/tensor_image.h"
 #include "infer/engine.h"
 
 namespace fashionseg {

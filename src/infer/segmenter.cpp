@@ -1,14 +1,14 @@
 // The library's Segmenter: loads a checkpoint, prepares the model for serving (device,
 // layout, folded batch norms) and hands every photo to the inference engine.
-#include "fashionseg/segmenter.h"
+#include "fashionseg/torch/segmenter.h"
 
 #include <torch/torch.h>
 
-#include "fashionseg/checkpoint.h"
-#include "fashionseg/device.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/models.h"
-#include "fashionseg/precision.h"
+#include "fashionseg/core/precision.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/torch/checkpoint.h"
+#include "fashionseg/torch/device.h"
+#include "fashionseg/torch/model_registry.h"
 #include "infer/engine.h"
 
 namespace fashionseg {

@@ -1,7 +1,7 @@
 // The bridge from a loaded Segmenter to the service. In the torch library, beside the
 // Segmenter it reads: the serve library stays free of torch, and programs that serve another
 // model (the tests' stand-in) link neither.
-#include "fashionseg/serve.h"
+#include "fashionseg/torch/served_model.h"
 
 namespace fashionseg {
 

@@ -5,7 +5,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "fashionseg/tensor_image.h"
+#include "fashionseg/torch/tensor_image.h"
 
 namespace fashionseg {
 

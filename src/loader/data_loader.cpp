@@ -6,12 +6,12 @@
 #include <cmath>
 #include <random>
 
-#include "fashionseg/error.h"
-#include "fashionseg/files.h"
-#include "fashionseg/image_decode_reduced.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/loader.h"
-#include "fashionseg/random.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/data/image_decode_reduced.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/data/random.h"
+#include "fashionseg/torch/data_loader.h"
 #include "loader/collate.h"
 #include "loader/epoch_order.h"
 

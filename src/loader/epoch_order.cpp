@@ -5,7 +5,7 @@
 #include <numeric>
 #include <random>
 
-#include "fashionseg/random.h"
+#include "fashionseg/data/random.h"
 
 namespace fashionseg {
 namespace {

@@ -1,7 +1,7 @@
 // Per-pixel losses: cross-entropy and focal.
 #include <torch/torch.h>
 
-#include "fashionseg/losses.h"
+#include "losses/losses.h"
 
 namespace fashionseg {
 

@@ -1,7 +1,7 @@
 // Region losses: soft Dice, generalised Dice and Lovász-softmax.
 #include <torch/torch.h>
 
-#include "fashionseg/losses.h"
+#include "losses/losses.h"
 
 namespace fashionseg {
 namespace {

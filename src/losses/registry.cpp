@@ -3,8 +3,8 @@
 
 #include <sstream>
 
-#include "fashionseg/error.h"
-#include "fashionseg/losses.h"
+#include "fashionseg/core/error.h"
+#include "losses/losses.h"
 
 namespace fashionseg {
 namespace {

@@ -1,7 +1,7 @@
 #include <limits>
 
-#include "fashionseg/error.h"
-#include "fashionseg/metrics.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/data/metrics.h"
 
 namespace fashionseg {
 namespace {

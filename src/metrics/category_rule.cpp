@@ -1,4 +1,4 @@
-#include "fashionseg/category_rule.h"
+#include "fashionseg/data/category_rule.h"
 
 #include <nlohmann/json.hpp>
 
@@ -7,7 +7,7 @@
 #include <limits>
 #include <numeric>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 
 namespace fashionseg {
 namespace {

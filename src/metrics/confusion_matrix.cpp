@@ -2,8 +2,8 @@
 #include <limits>
 #include <numeric>
 
-#include "fashionseg/error.h"
-#include "fashionseg/metrics.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/data/metrics.h"
 
 namespace fashionseg {
 namespace {

@@ -1,4 +1,4 @@
-#include "fashionseg/metrics_json.h"
+#include "fashionseg/data/metrics_json.h"
 
 #include <cmath>
 

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "fashionseg/flops.h"
+#include "fashionseg/torch/flops.h"
 
 namespace fashionseg::models {
 namespace {

@@ -5,8 +5,8 @@
 
 #include <cmath>
 
-#include "fashionseg/error.h"
-#include "fashionseg/model.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/torch/model.h"
 
 namespace fashionseg {
 

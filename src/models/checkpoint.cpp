@@ -3,7 +3,7 @@
 //    "weights": {name: tensor}, "training": {"blobs": {name: uint8 tensor},
 //    "tensors": {name: tensor}, "numbers": {name: float}, "texts": {name: str}}}
 // so Python can inspect it with torch.load, and C++ reads it with torch::pickle_load.
-#include "fashionseg/checkpoint.h"
+#include "fashionseg/torch/checkpoint.h"
 
 #include <torch/serialize.h>
 #include <torch/torch.h>
@@ -13,9 +13,9 @@
 #include <nlohmann/json.hpp>
 #include <type_traits>
 
-#include "fashionseg/error.h"
-#include "fashionseg/files.h"
-#include "fashionseg/version.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/core/version.h"
 #include "models/torch_archive.h"
 
 namespace fashionseg {

@@ -2,7 +2,7 @@
 // Factories of the registered architectures (the registry's table points at these). Each
 // validates the options it reads and throws a configuration error for bad values.
 
-#include "fashionseg/model.h"
+#include "fashionseg/torch/model.h"
 
 namespace fashionseg::models {
 

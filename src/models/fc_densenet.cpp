@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "fashionseg/model.h"
+#include "fashionseg/torch/model.h"
 #include "models/factories.h"
 #include "models/layers.h"
 

@@ -1,14 +1,14 @@
 // Multiply-add counting through LibTorch's RecordFunction observers: every dispatched operator
 // reports its name and inputs, so convolutions and matrix products are counted from their
 // actual shapes wherever they sit in the module tree (no per-module formulas to keep in sync).
-#include "fashionseg/flops.h"
+#include "fashionseg/torch/flops.h"
 
 #include <ATen/record_function.h>
 #include <torch/torch.h>
 
 #include <cstring>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 
 namespace fashionseg {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <stdexcept>
 
-#include "fashionseg/models.h"
+#include "fashionseg/torch/model_registry.h"
 #include "models/foldable_batch_norm.h"
 
 namespace fashionseg {

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 
 namespace fashionseg::models {
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "fashionseg/model.h"
+#include "fashionseg/torch/model.h"
 #include "models/foldable_batch_norm.h"
 
 namespace fashionseg::models {

@@ -2,9 +2,9 @@
 // checkpoint's weights are loaded strictly by name.
 #include <torch/torch.h>
 
-#include "fashionseg/checkpoint.h"
-#include "fashionseg/error.h"
-#include "fashionseg/models.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/torch/checkpoint.h"
+#include "fashionseg/torch/model_registry.h"
 
 namespace fashionseg {
 

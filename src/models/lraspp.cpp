@@ -2,7 +2,7 @@
 // at output stride 8, high = C5 at 16), logits upsampled bilinearly to the input size. With
 // the detail_decoder knob, a correction computed at output stride 4 is added (upsampled
 // separately, so a zero correction leaves torchvision's output exactly as it was).
-#include "fashionseg/model.h"
+#include "fashionseg/torch/model.h"
 #include "models/backbones/mobilenet_v3.h"
 #include "models/factories.h"
 #include "models/heads/detail_decoder.h"

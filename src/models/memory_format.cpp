@@ -1,6 +1,6 @@
 #include <torch/torch.h>
 
-#include "fashionseg/models.h"
+#include "fashionseg/torch/model_registry.h"
 
 namespace fashionseg {
 

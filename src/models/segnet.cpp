@@ -5,7 +5,7 @@
 // project's 31.8M came from plain upsampling layers, which this does not reproduce).
 #include <vector>
 
-#include "fashionseg/model.h"
+#include "fashionseg/torch/model.h"
 #include "models/backbones/vgg.h"
 #include "models/factories.h"
 #include "models/layers.h"

@@ -1,6 +1,6 @@
 #include "models/simple_segmentation.h"
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 #include "models/heads/fcn_head.h"
 
 namespace fashionseg::models {

@@ -10,7 +10,7 @@
 #include <functional>
 #include <string>
 
-#include "fashionseg/model.h"
+#include "fashionseg/torch/model.h"
 #include "models/backbones/mobilenet_v3.h"
 #include "models/backbones/resnet.h"
 #include "models/layers.h"

@@ -1,5 +1,5 @@
 // State dicts by name, and the `.pt` files Python's torch.save/torch.load read and write.
-#include "fashionseg/state_dict.h"
+#include "fashionseg/torch/state_dict.h"
 
 #include <torch/serialize.h>
 #include <torch/torch.h>
@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <sstream>
 
-#include "fashionseg/error.h"
-#include "fashionseg/files.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/files.h"
 #include "models/torch_archive.h"
 
 namespace fashionseg {

@@ -9,7 +9,7 @@
 
 #include <string>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 
 namespace fashionseg::detail {
 

@@ -5,8 +5,8 @@
 // multiple of 16 and the logits cropped back.
 #include <vector>
 
-#include "fashionseg/error.h"
-#include "fashionseg/model.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/torch/model.h"
 #include "models/factories.h"
 #include "models/layers.h"
 

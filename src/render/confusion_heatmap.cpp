@@ -1,4 +1,4 @@
-#include "fashionseg/confusion_heatmap.h"
+#include "fashionseg/data/confusion_heatmap.h"
 
 #include <opencv2/imgproc.hpp>
 

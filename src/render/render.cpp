@@ -1,8 +1,8 @@
-#include "fashionseg/render.h"
+#include "fashionseg/data/render.h"
 
 #include <opencv2/imgproc.hpp>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 
 namespace fashionseg {
 namespace {

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <sstream>
 
-#include "fashionseg/render.h"
-#include "fashionseg/report.h"
+#include "fashionseg/data/render.h"
+#include "fashionseg/data/report.h"
 
 namespace fashionseg {
 namespace {

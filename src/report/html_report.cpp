@@ -2,9 +2,9 @@
 #include <cmath>
 #include <sstream>
 
-#include "fashionseg/error.h"
-#include "fashionseg/files.h"
-#include "fashionseg/report.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/data/report.h"
 
 namespace fashionseg {
 namespace fs = std::filesystem;

@@ -1,11 +1,11 @@
-#include "fashionseg/cielab.h"
+#include "fashionseg/data/cielab.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 
 namespace fashionseg {
 namespace {

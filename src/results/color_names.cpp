@@ -1,4 +1,4 @@
-#include "fashionseg/color_names.h"
+#include "results/color_names.h"
 
 #include <limits>
 

@@ -1,4 +1,4 @@
-#include "fashionseg/found_categories.h"
+#include "fashionseg/data/found_categories.h"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 
 namespace fashionseg {
 namespace {

@@ -1,4 +1,4 @@
-#include "fashionseg/garment_colors.h"
+#include "fashionseg/data/garment_colors.h"
 
 #include <fmt/format.h>
 
@@ -10,8 +10,8 @@
 #include <random>
 #include <utility>
 
-#include "fashionseg/color_names.h"
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
+#include "results/color_names.h"
 
 namespace fashionseg {
 namespace {

@@ -1,12 +1,12 @@
-#include "fashionseg/prediction_formats.h"
+#include "fashionseg/data/prediction_formats.h"
 
 #include <cmath>
 #include <cstdio>
 
-#include "fashionseg/coco_mask.h"
-#include "fashionseg/imaterialist.h"
-#include "fashionseg/render.h"
-#include "fashionseg/rle.h"
+#include "fashionseg/data/coco_mask.h"
+#include "fashionseg/data/imaterialist.h"
+#include "fashionseg/data/render.h"
+#include "fashionseg/data/rle.h"
 
 namespace fashionseg {
 

@@ -1,4 +1,4 @@
-#include "fashionseg/tag_comparison.h"
+#include "fashionseg/data/tag_comparison.h"
 
 #include <fmt/format.h>
 
@@ -6,11 +6,11 @@
 #include <set>
 #include <sstream>
 
-#include "fashionseg/csv.h"
-#include "fashionseg/error.h"
-#include "fashionseg/files.h"
-#include "fashionseg/image_tags.h"
-#include "fashionseg/imaterialist.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/data/csv.h"
+#include "fashionseg/data/image_tags.h"
+#include "fashionseg/data/imaterialist.h"
 
 namespace fashionseg {
 namespace {

@@ -11,7 +11,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "fashionseg/json_text.h"
+#include "fashionseg/data/json_text.h"
 #include "socket_stream.h"
 
 namespace fashionseg::serve {

@@ -3,12 +3,12 @@
 #include <cmath>
 #include <opencv2/core.hpp>
 
-#include "fashionseg/coco_mask.h"
-#include "fashionseg/error.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/prediction_formats.h"
-#include "fashionseg/report.h"
-#include "fashionseg/rle.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/data/coco_mask.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/data/prediction_formats.h"
+#include "fashionseg/data/report.h"
+#include "fashionseg/data/rle.h"
 #include "http_error.h"
 
 namespace fashionseg::serve {

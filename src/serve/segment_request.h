@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "fashionseg/found_categories.h"
-#include "fashionseg/serve.h"
+#include "fashionseg/data/found_categories.h"
+#include "fashionseg/serve/serve.h"
 
 namespace fashionseg::serve {
 

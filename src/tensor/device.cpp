@@ -1,8 +1,8 @@
-#include "fashionseg/device.h"
+#include "fashionseg/torch/device.h"
 
 #include <torch/cuda.h>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 
 namespace fashionseg {
 

@@ -1,6 +1,6 @@
 // NumPy .npy format 1.0: magic, version, little-endian header length, a Python dict literal
 // padded so the data starts on a 64-byte boundary, then the raw C-ordered array.
-#include "fashionseg/npy.h"
+#include "fashionseg/torch/npy.h"
 
 #include <torch/torch.h>
 
@@ -9,8 +9,8 @@
 #include <regex>
 #include <sstream>
 
-#include "fashionseg/error.h"
-#include "fashionseg/files.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/files.h"
 
 namespace fashionseg {
 namespace {

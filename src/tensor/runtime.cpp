@@ -1,11 +1,11 @@
-#include "fashionseg/runtime.h"
+#include "fashionseg/torch/runtime.h"
 
 #include <malloc.h>
 #include <torch/torch.h>
 
 #include <opencv2/core.hpp>
 
-#include "fashionseg/parallel.h"
+#include "fashionseg/core/parallel.h"
 
 namespace fashionseg {
 

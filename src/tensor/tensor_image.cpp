@@ -1,8 +1,8 @@
-#include "fashionseg/tensor_image.h"
+#include "fashionseg/torch/tensor_image.h"
 
 #include <torch/torch.h>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 
 namespace fashionseg {
 

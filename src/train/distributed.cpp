@@ -1,4 +1,4 @@
-#include "fashionseg/distributed.h"
+#include "train/distributed.h"
 
 #include <torch/torch.h>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
@@ -6,7 +6,7 @@
 
 #include <cstdlib>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 
 namespace fashionseg {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 
 namespace fashionseg {
 

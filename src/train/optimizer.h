@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "fashionseg/train_config.h"
+#include "fashionseg/data/train_config.h"
 
 namespace fashionseg {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "fashionseg/image_io.h"
-#include "fashionseg/parallel.h"
+#include "fashionseg/core/parallel.h"
+#include "fashionseg/data/image_io.h"
 
 namespace fashionseg {
 

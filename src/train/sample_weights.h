@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "fashionseg/dataset_index.h"
+#include "fashionseg/data/dataset_index.h"
 
 namespace fashionseg {
 

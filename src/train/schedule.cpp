@@ -1,4 +1,4 @@
-#include "fashionseg/schedule.h"
+#include "train/schedule.h"
 
 #include <algorithm>
 #include <cmath>

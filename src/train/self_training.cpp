@@ -6,8 +6,8 @@
 #include <cmath>
 #include <limits>
 
-#include "fashionseg/error.h"
-#include "fashionseg/state_dict.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/torch/state_dict.h"
 
 namespace fashionseg {
 

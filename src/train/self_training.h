@@ -7,8 +7,8 @@
 
 #include <cstdint>
 
-#include "fashionseg/checkpoint.h"
-#include "fashionseg/model.h"
+#include "fashionseg/torch/checkpoint.h"
+#include "fashionseg/torch/model.h"
 
 namespace torch::nn {
 class Module;

@@ -1,5 +1,5 @@
-#include "fashionseg/trainer.h"
-#include "fashionseg/json_text.h"
+#include "fashionseg/torch/trainer.h"
+#include "fashionseg/data/json_text.h"
 
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
@@ -8,25 +8,25 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "fashionseg/checkpoint.h"
-#include "fashionseg/class_stats.h"
-#include "fashionseg/cpu_autocast.h"
-#include "fashionseg/dataset_index.h"
-#include "fashionseg/device.h"
-#include "fashionseg/distributed.h"
-#include "fashionseg/error.h"
-#include "fashionseg/evaluation.h"
-#include "fashionseg/files.h"
-#include "fashionseg/loader.h"
-#include "fashionseg/losses.h"
-#include "fashionseg/metrics_json.h"
-#include "fashionseg/models.h"
-#include "fashionseg/precision.h"
-#include "fashionseg/schedule.h"
-#include "fashionseg/version.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/core/precision.h"
+#include "fashionseg/core/version.h"
+#include "fashionseg/data/class_stats.h"
+#include "fashionseg/data/dataset_index.h"
+#include "fashionseg/data/metrics_json.h"
+#include "fashionseg/torch/checkpoint.h"
+#include "fashionseg/torch/cpu_autocast.h"
+#include "fashionseg/torch/data_loader.h"
+#include "fashionseg/torch/device.h"
+#include "fashionseg/torch/evaluation.h"
+#include "fashionseg/torch/model_registry.h"
 #include "infer/engine.h"
+#include "losses/losses.h"
+#include "train/distributed.h"
 #include "train/optimizer.h"
 #include "train/sample_weights.h"
+#include "train/schedule.h"
 #include "train/self_training.h"
 
 namespace fashionseg {
@@ -291,7 +291,7 @@ void Run::setup() {
     engine_model.device = device_;
     engine_model.channels_last = channels_last();
     // Validation scores what predict would write: the inference verdict on bf16, which differs
-    // from the training one for some models (models.h).
+    // from the training one for some models (model_registry.h).
     engine_model.bf16 =
         resolve_bf16(config_.train.precision, find_model(config_.model.type).bf16_helps,
                      device_.is_cpu() ? "cpu" : config_.train.device, "train.precision");

@@ -9,11 +9,11 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "fashionseg/dataset_index.h"
-#include "fashionseg/files.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/metrics.h"
-#include "fashionseg/metrics_json.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/data/dataset_index.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/data/metrics.h"
+#include "fashionseg/data/metrics_json.h"
 #include "support/test_support.h"
 
 namespace fashionseg {

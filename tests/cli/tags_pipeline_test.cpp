@@ -11,8 +11,8 @@
 #include <set>
 #include <sstream>
 
-#include "fashionseg/csv.h"
-#include "fashionseg/files.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/data/csv.h"
 #include "support/test_support.h"
 
 namespace fashionseg {

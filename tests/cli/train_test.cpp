@@ -6,8 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "fashionseg/files.h"
-#include "fashionseg/precision.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/core/precision.h"
 #include "support/test_support.h"
 
 namespace fashionseg {

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "data_test_support.h"
-#include "fashionseg/class_stats.h"
+#include "fashionseg/data/class_stats.h"
 
 namespace fashionseg {
 namespace {

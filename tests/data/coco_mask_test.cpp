@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "data_test_support.h"
-#include "fashionseg/coco_mask.h"
+#include "fashionseg/data/coco_mask.h"
 
 namespace fashionseg {
 namespace {

@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "data_test_support.h"
-#include "fashionseg/compose.h"
-#include "fashionseg/imaterialist.h"
+#include "fashionseg/data/compose.h"
+#include "fashionseg/data/imaterialist.h"
 
 namespace fashionseg {
 namespace {

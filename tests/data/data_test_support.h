@@ -10,7 +10,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 #include "support/test_support.h"
 
 namespace fashionseg::test {

@@ -5,8 +5,8 @@
 #include <fstream>
 
 #include "data_test_support.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/image_tags.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/data/image_tags.h"
 
 namespace fashionseg {
 namespace {

@@ -4,8 +4,8 @@
 #include <fstream>
 
 #include "data_test_support.h"
-#include "fashionseg/imaterialist.h"
-#include "fashionseg/label_space.h"
+#include "fashionseg/data/imaterialist.h"
+#include "fashionseg/data/label_space.h"
 
 namespace fashionseg {
 namespace {

@@ -7,14 +7,14 @@
 #include <fstream>
 
 #include "data_test_support.h"
-#include "fashionseg/class_stats.h"
-#include "fashionseg/dataset_index.h"
-#include "fashionseg/files.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/image_tags.h"
-#include "fashionseg/imaterialist.h"
-#include "fashionseg/prepare.h"
-#include "fashionseg/synth.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/data/class_stats.h"
+#include "fashionseg/data/dataset_index.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/data/image_tags.h"
+#include "fashionseg/data/imaterialist.h"
+#include "fashionseg/data/prepare.h"
+#include "fashionseg/data/synth.h"
 
 namespace fashionseg {
 namespace {

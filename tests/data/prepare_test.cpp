@@ -4,15 +4,15 @@
 #include <fstream>
 
 #include "data_test_support.h"
-#include "fashionseg/class_stats.h"
-#include "fashionseg/coco.h"
-#include "fashionseg/dataset_index.h"
-#include "fashionseg/files.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/imaterialist.h"
-#include "fashionseg/mask_folder.h"
-#include "fashionseg/prepare.h"
-#include "fashionseg/synth.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/data/class_stats.h"
+#include "fashionseg/data/coco.h"
+#include "fashionseg/data/dataset_index.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/data/imaterialist.h"
+#include "fashionseg/data/mask_folder.h"
+#include "fashionseg/data/prepare.h"
+#include "fashionseg/data/synth.h"
 
 namespace fashionseg {
 namespace {

@@ -5,11 +5,11 @@
 #include <fstream>
 
 #include "data_test_support.h"
-#include "fashionseg/coco.h"
-#include "fashionseg/compose.h"
-#include "fashionseg/csv.h"
-#include "fashionseg/imaterialist.h"
-#include "fashionseg/mask_folder.h"
+#include "fashionseg/data/coco.h"
+#include "fashionseg/data/compose.h"
+#include "fashionseg/data/csv.h"
+#include "fashionseg/data/imaterialist.h"
+#include "fashionseg/data/mask_folder.h"
 
 namespace fashionseg {
 namespace {

@@ -4,7 +4,7 @@
 #include <random>
 
 #include "data_test_support.h"
-#include "fashionseg/rle.h"
+#include "fashionseg/data/rle.h"
 
 namespace fashionseg {
 namespace {

@@ -9,9 +9,9 @@
 #include <memory>
 #include <sstream>
 
-#include "fashionseg/flops.h"
-#include "fashionseg/models.h"
-#include "fashionseg/state_dict.h"
+#include "fashionseg/torch/flops.h"
+#include "fashionseg/torch/model_registry.h"
+#include "fashionseg/torch/state_dict.h"
 #include "support/test_support.h"
 
 namespace fashionseg {

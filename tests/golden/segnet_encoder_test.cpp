@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "fashionseg/models.h"
-#include "fashionseg/state_dict.h"
+#include "fashionseg/torch/model_registry.h"
+#include "fashionseg/torch/state_dict.h"
 #include "models/backbones/vgg.h"
 #include "support/test_support.h"
 

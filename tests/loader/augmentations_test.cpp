@@ -9,10 +9,10 @@
 #include <cmath>
 #include <random>
 
-#include "fashionseg/augmentations.h"
-#include "fashionseg/error.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/transforms.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/data/augmentations.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/data/transforms.h"
 
 namespace fashionseg {
 namespace {

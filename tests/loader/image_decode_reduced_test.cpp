@@ -5,9 +5,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "fashionseg/error.h"
-#include "fashionseg/image_decode_reduced.h"
-#include "fashionseg/image_io.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/data/image_decode_reduced.h"
+#include "fashionseg/data/image_io.h"
 
 namespace fashionseg {
 namespace {

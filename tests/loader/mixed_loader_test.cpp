@@ -7,9 +7,9 @@
 #include <map>
 #include <set>
 
-#include "fashionseg/error.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/loader.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/torch/data_loader.h"
 #include "support/test_support.h"
 
 namespace fashionseg {

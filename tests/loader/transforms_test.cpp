@@ -9,8 +9,8 @@
 #include <random>
 #include <set>
 
-#include "fashionseg/error.h"
-#include "fashionseg/transforms.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/data/transforms.h"
 
 namespace fashionseg {
 namespace {

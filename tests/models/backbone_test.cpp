@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "fashionseg/models.h"
+#include "fashionseg/torch/model_registry.h"
 #include "models/backbones/mobilenet_v3.h"
 #include "models/backbones/resnet.h"
 

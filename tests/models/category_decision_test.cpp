@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 #include "infer/category_decision.h"
 
 namespace fashionseg {

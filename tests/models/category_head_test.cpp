@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "fashionseg/checkpoint.h"
-#include "fashionseg/error.h"
-#include "fashionseg/models.h"
-#include "fashionseg/state_dict.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/torch/checkpoint.h"
+#include "fashionseg/torch/model_registry.h"
+#include "fashionseg/torch/state_dict.h"
 #include "support/test_support.h"
 #include "train/self_training.h"
 

@@ -4,10 +4,10 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "fashionseg/checkpoint.h"
-#include "fashionseg/error.h"
-#include "fashionseg/files.h"
-#include "fashionseg/models.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/torch/checkpoint.h"
+#include "fashionseg/torch/model_registry.h"
 #include "support/python_script.h"
 #include "support/test_support.h"
 

@@ -9,10 +9,10 @@
 #include <filesystem>
 #include <string>
 
-#include "fashionseg/checkpoint.h"
-#include "fashionseg/error.h"
-#include "fashionseg/models.h"
-#include "fashionseg/state_dict.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/torch/checkpoint.h"
+#include "fashionseg/torch/model_registry.h"
+#include "fashionseg/torch/state_dict.h"
 #include "models/heads/detail_decoder.h"
 #include "support/test_support.h"
 

@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "fashionseg/error.h"
-#include "fashionseg/flops.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/torch/flops.h"
 
 namespace fashionseg {
 namespace {

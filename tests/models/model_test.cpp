@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "fashionseg/models.h"
+#include "fashionseg/torch/model_registry.h"
 #include "models/foldable_batch_norm.h"
 
 namespace fashionseg {

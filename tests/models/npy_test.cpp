@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "fashionseg/error.h"
-#include "fashionseg/files.h"
-#include "fashionseg/npy.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/torch/npy.h"
 #include "support/python_script.h"
 #include "support/test_support.h"
 

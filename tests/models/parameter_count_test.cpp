@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "fashionseg/files.h"
-#include "fashionseg/models.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/torch/model_registry.h"
 #include "support/test_support.h"
 
 namespace fashionseg {

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "fashionseg/cpu_autocast.h"
-#include "fashionseg/error.h"
-#include "fashionseg/models.h"
-#include "fashionseg/precision.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/precision.h"
+#include "fashionseg/torch/cpu_autocast.h"
+#include "fashionseg/torch/model_registry.h"
 
 namespace fashionseg {
 namespace {

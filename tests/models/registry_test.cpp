@@ -4,8 +4,8 @@
 
 #include <set>
 
-#include "fashionseg/error.h"
-#include "fashionseg/models.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/torch/model_registry.h"
 
 namespace fashionseg {
 namespace {

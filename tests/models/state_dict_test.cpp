@@ -6,9 +6,9 @@
 
 #include <fstream>
 
-#include "fashionseg/error.h"
-#include "fashionseg/files.h"
-#include "fashionseg/state_dict.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/torch/state_dict.h"
 #include "support/python_script.h"
 #include "support/test_support.h"
 

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "fashionseg/models.h"
+#include "fashionseg/torch/model_registry.h"
 
 namespace fashionseg {
 namespace {

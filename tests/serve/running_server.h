@@ -14,8 +14,8 @@
 #include <string>
 #include <thread>
 
-#include "fashionseg/image_io.h"
-#include "fashionseg/serve.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/serve/serve.h"
 
 namespace fashionseg::test {
 

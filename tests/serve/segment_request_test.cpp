@@ -5,12 +5,12 @@
 
 #include <opencv2/imgcodecs.hpp>
 
-#include "fashionseg/coco_mask.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/prediction_formats.h"
-#include "fashionseg/render.h"
-#include "fashionseg/report.h"
-#include "fashionseg/rle.h"
+#include "fashionseg/data/coco_mask.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/data/prediction_formats.h"
+#include "fashionseg/data/render.h"
+#include "fashionseg/data/report.h"
+#include "fashionseg/data/rle.h"
 #include "serve/http_error.h"
 #include "serve/segment_request.h"
 

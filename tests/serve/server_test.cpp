@@ -10,10 +10,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <thread>
 
-#include "fashionseg/error.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/report.h"
-#include "fashionseg/serve.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/data/report.h"
+#include "fashionseg/serve/serve.h"
 #include "serve/admission.h"
 #include "serve/running_server.h"
 #include "serve/service_metrics.h"

@@ -4,9 +4,9 @@
 
 #include <filesystem>
 
-#include "fashionseg/image_io.h"
-#include "fashionseg/imaterialist.h"
-#include "fashionseg/prepare.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/data/imaterialist.h"
+#include "fashionseg/data/prepare.h"
 #include "support/test_support.h"
 
 namespace fashionseg {

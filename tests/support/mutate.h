@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 #include "support/test_support.h"
 
 namespace fashionseg::test {

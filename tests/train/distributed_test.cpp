@@ -5,10 +5,10 @@
 
 #include <fstream>
 
-#include "fashionseg/checkpoint.h"
-#include "fashionseg/distributed.h"
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/torch/checkpoint.h"
 #include "support/test_support.h"
+#include "train/distributed.h"
 
 namespace fashionseg {
 namespace {

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "fashionseg/error.h"
-#include "fashionseg/losses.h"
+#include "fashionseg/core/error.h"
+#include "losses/losses.h"
 #include "support/test_support.h"
 
 namespace fashionseg {

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "fashionseg/progress.h"
-#include "fashionseg/train_config.h"
-#include "fashionseg/trainer.h"
+#include "fashionseg/core/progress.h"
+#include "fashionseg/data/train_config.h"
+#include "fashionseg/torch/trainer.h"
 #include "support/test_support.h"
 
 namespace fashionseg {

@@ -8,7 +8,7 @@
 
 #include <cmath>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 
 namespace fashionseg {
 namespace {

@@ -1,6 +1,6 @@
 // The category rule: decisions with and without a head, its JSON form, and calibration on
 // synthetic photos whose best thresholds and temperature are known in advance.
-#include "fashionseg/category_rule.h"
+#include "fashionseg/data/category_rule.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 
 namespace fashionseg {
 namespace {

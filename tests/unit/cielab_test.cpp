@@ -7,9 +7,9 @@
 #include <random>
 #include <set>
 
-#include "fashionseg/cielab.h"
-#include "fashionseg/color_names.h"
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/data/cielab.h"
+#include "results/color_names.h"
 #include "support/test_support.h"
 
 namespace fashionseg {

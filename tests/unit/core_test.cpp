@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "fashionseg/error.h"
-#include "fashionseg/files.h"
-#include "fashionseg/parallel.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/core/parallel.h"
 #include "support/test_support.h"
 
 namespace fashionseg {

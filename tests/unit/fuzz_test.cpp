@@ -7,14 +7,14 @@
 
 #include <opencv2/imgcodecs.hpp>
 
-#include "fashionseg/coco.h"
-#include "fashionseg/coco_mask.h"
-#include "fashionseg/compose.h"
-#include "fashionseg/csv.h"
-#include "fashionseg/files.h"
-#include "fashionseg/image_io.h"
-#include "fashionseg/imaterialist.h"
-#include "fashionseg/rle.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/data/coco.h"
+#include "fashionseg/data/coco_mask.h"
+#include "fashionseg/data/compose.h"
+#include "fashionseg/data/csv.h"
+#include "fashionseg/data/image_io.h"
+#include "fashionseg/data/imaterialist.h"
+#include "fashionseg/data/rle.h"
 #include "support/mutate.h"
 
 namespace fashionseg {

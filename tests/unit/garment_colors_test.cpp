@@ -5,9 +5,9 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
-#include "fashionseg/color_names.h"
-#include "fashionseg/error.h"
-#include "fashionseg/garment_colors.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/data/garment_colors.h"
+#include "results/color_names.h"
 
 namespace fashionseg {
 namespace {

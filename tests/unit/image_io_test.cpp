@@ -7,9 +7,9 @@
 #include <opencv2/imgproc.hpp>
 #include <tuple>
 
-#include "fashionseg/error.h"
-#include "fashionseg/files.h"
-#include "fashionseg/image_io.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/core/files.h"
+#include "fashionseg/data/image_io.h"
 #include "support/test_support.h"
 
 namespace fashionseg {

@@ -1,7 +1,7 @@
 // JSON text of strings from outside: bytes that are not UTF-8 must not fail the output.
 #include <gtest/gtest.h>
 
-#include "fashionseg/json_text.h"
+#include "fashionseg/data/json_text.h"
 
 namespace fashionseg {
 namespace {

@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "fashionseg/error.h"
-#include "fashionseg/metrics.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/data/metrics.h"
 #include "support/test_support.h"
 
 namespace fashionseg {

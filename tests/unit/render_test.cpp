@@ -3,7 +3,7 @@
 
 #include <set>
 
-#include "fashionseg/render.h"
+#include "fashionseg/data/render.h"
 
 namespace fashionseg {
 namespace {

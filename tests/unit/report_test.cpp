@@ -3,8 +3,8 @@
 
 #include <fstream>
 
-#include "fashionseg/error.h"
-#include "fashionseg/report.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/data/report.h"
 #include "support/test_support.h"
 
 namespace fashionseg {

@@ -1,12 +1,12 @@
 // predict --tags: reading a tag file into a model's label values and holding the listed
 // categories against it.
-#include "fashionseg/tag_comparison.h"
+#include "fashionseg/data/tag_comparison.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 #include "support/test_support.h"
 
 namespace fashionseg {

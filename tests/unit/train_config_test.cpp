@@ -2,8 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "fashionseg/error.h"
-#include "fashionseg/train_config.h"
+#include "fashionseg/core/error.h"
+#include "fashionseg/data/train_config.h"
 
 namespace fashionseg {
 namespace {

@@ -1,6 +1,6 @@
 #include "models/backbones/resnet.h"
 
-#include "fashionseg/error.h"
+#include "fashionseg/core/error.h"
 #include "models/layers.h"
 
 namespace fashionseg::models {
