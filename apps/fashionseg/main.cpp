@@ -58,7 +58,10 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(global.log_level));
   spdlog::set_pattern("%^[%l]%$ %v");
   try {
-    fashionseg::configure_runtime(global.threads);
+    // The service runs for days: its memory must follow the load (MemoryUse::kBounded).
+    fashionseg::configure_runtime(global.threads, app.got_subcommand("serve")
+                                                      ? fashionseg::MemoryUse::kBounded
+                                                      : fashionseg::MemoryUse::kThroughput);
     for (const auto& command : commands) {
       if (command.app->parsed()) command.run();
     }

@@ -9,10 +9,18 @@
 
 namespace fashionseg {
 
-int configure_runtime(int threads) {
+int configure_runtime(int threads, MemoryUse use) {
   const int count = resolve_thread_count(threads);
   torch::set_num_threads(count);
   cv::setNumThreads(count);
+  if (use == MemoryUse::kBounded) {
+    // glibc gives each thread that allocates concurrently its own arena (up to 8 per core),
+    // and an arena keeps its peak: 16 HTTP threads decoding photos and encoding answers held
+    // ~1 GB after 200 requests. Two arenas hold ~400 MB at the same throughput; returning
+    // memory to the system as well (trim / mmap thresholds of 32 MB) cost 20% of the
+    // throughput for 100 MB less (bench/RESULTS.md).
+    mallopt(M_ARENA_MAX, 2);
+  }
   // Keep large tensor buffers in the heap instead of mmap/munmap on every allocation, and
   // stop returning freed memory to the OS after every step.
   mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
