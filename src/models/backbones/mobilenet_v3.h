@@ -55,8 +55,8 @@ TORCH_MODULE(InvertedResidual);
 /// The feature maps the segmentation heads use.
 struct MobileNetV3Features {
   torch::Tensor detail;  ///< output of child "3" (C1, 24 channels, output stride 4)
-  torch::Tensor low;   ///< output of child "4" (C2, 40 channels, output stride 8)
-  torch::Tensor high;  ///< output of child "16" (C5, 960 channels, output stride 16)
+  torch::Tensor low;     ///< output of child "4" (C2, 40 channels, output stride 8)
+  torch::Tensor high;    ///< output of child "16" (C5, 960 channels, output stride 16)
 };
 
 /// MobileNetV3-Large features (dilated). BatchNorm eps 0.001, momentum 0.01 as torchvision.
