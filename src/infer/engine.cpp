@@ -199,7 +199,8 @@ Segmentation InferenceEngine::finish(const torch::Tensor& logits, const torch::T
   // the pixels of categories count: the softmax runs over those alone (a tenth of a street
   // photo), unless the caller wants every pixel's probability anyway.
   cv::Mat category_confidence;
-  if (!has_head && !options.confidence && !resized) {
+  const bool pixel_mean_confidence = !has_head && options.category_confidence;
+  if (pixel_mean_confidence && !options.confidence && !resized) {
     const int64_t classes = logits.size(0);
     const torch::Tensor flat_winners = winners.reshape({-1});
     const torch::Tensor positions = (flat_winners != 0).nonzero().squeeze(1);
@@ -209,7 +210,7 @@ Segmentation InferenceEngine::finish(const torch::Tensor& logits, const torch::T
     values.index_copy_(0, positions, best.to(torch::kFloat));
     category_confidence =
         cv::Mat(labels.rows, labels.cols, CV_32FC1, values.data_ptr<float>()).clone();
-  } else if (options.confidence || !has_head) {
+  } else if (options.confidence || pixel_mean_confidence) {
     const torch::Tensor best = std::get<0>(logits.softmax(0).max(0)).contiguous();
     cv::Mat confidence(static_cast<int>(best.size(0)), static_cast<int>(best.size(1)), CV_32FC1,
                        best.data_ptr<float>());
@@ -293,8 +294,10 @@ std::vector<Segmentation> InferenceEngine::segment(const std::vector<cv::Mat>& p
   }
   std::vector<Segmentation> results;
   for (size_t i = 0; i < n; ++i) {
+    // The mean over scales, in place: the logits are photo-sized (classes x height x width),
+    // and with one scale there is nothing to divide.
     const auto count = static_cast<double>(options.scales.size());
-    const torch::Tensor logits = sums[i] / count;
+    const torch::Tensor logits = count > 1 ? sums[i].div_(count) : sums[i];
     const torch::Tensor head = head_sums[i].defined() ? head_sums[i] / count : torch::Tensor();
     results.push_back(finish(logits, head, photos[i].size(), options));
     if (options.colors) {

@@ -127,7 +127,9 @@ EvaluationResult evaluate_photos(const Segmenter& segmenter,
   }
   EvaluationResult result = empty_result(segmenter.class_names().size(), options);
   SegmenterOptions segment_options = options.segment;
-  segment_options.colors = false;  // scores need the masks and category lists only
+  // Scores need the masks and category lists only: no colours, no category confidences.
+  segment_options.colors = false;
+  segment_options.category_confidence = false;
   const size_t step = static_cast<size_t>(options.batch_size);
   const size_t batches = (samples.size() + step - 1) / step;
   if (progress) progress->start("evaluate", batches);

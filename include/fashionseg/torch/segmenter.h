@@ -38,6 +38,9 @@ struct SegmenterOptions {
   double window_scale = 0.0;
   AreaRule area_rule;       ///< which categories and pieces count
   bool confidence = false;  ///< also return the winning class's probability per pixel
+  /// Fill FoundCategory::confidence. For a model without a category head that takes a softmax
+  /// over the category pixels; `evaluate`, whose scores do not read it, turns it off.
+  bool category_confidence = true;
   /// Also find each category's dominant colours (FoundCategory::colors, garment_colors.h).
   bool colors = true;
   ColorOptions color_options;  ///< how the colours are found
