@@ -4,6 +4,8 @@
 // bad photos, inputs and options give one clear error each, and good photos are not lost.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <set>
 
 #include <filesystem>
 #include <fstream>
@@ -213,6 +215,27 @@ TEST_F(PredictCli, ABrokenPhotoIsNamedAndTheOthersAreKept) {
   EXPECT_THAT(result.output, HasSubstr("1 of 3 photos could not be segmented"));
   EXPECT_TRUE(std::filesystem::exists(*dir_ / "mixed/a.json"));
   EXPECT_TRUE(std::filesystem::exists(*dir_ / "mixed/b.json"));
+}
+
+TEST_F(PredictCli, PhotosSharingAStemKeepTheirOwnIdsAndFiles) {
+  // same.jpg and same.png: the submission rows name each photo by its file name, and the
+  // per-photo files do not overwrite each other.
+  const std::filesystem::path stems = *dir_ / "stems";
+  std::filesystem::create_directories(stems);
+  const cv::Mat photo = cv::imread((*dir_ / "photos/a.png").string());
+  ASSERT_FALSE(photo.empty());
+  ASSERT_TRUE(cv::imwrite((stems / "same.png").string(), photo));
+  ASSERT_TRUE(cv::imwrite((stems / "same.jpg").string(), photo));
+  const auto result = predict(at("stems") + " --csv --json --min-area 0 -q -o " + at("stems_out"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  std::ifstream csv(*dir_ / "stems_out/submission.csv");
+  std::set<std::string> ids;
+  std::string line;
+  std::getline(csv, line);  // header
+  while (std::getline(csv, line)) ids.insert(line.substr(0, line.find(',')));
+  EXPECT_EQ(ids, (std::set<std::string>{"same.jpg", "same.png"}));
+  EXPECT_TRUE(std::filesystem::exists(*dir_ / "stems_out/same.json"));
+  EXPECT_TRUE(std::filesystem::exists(*dir_ / "stems_out/same_2.json"));
 }
 
 TEST_F(PredictCli, ListFilesAndMissingInputs) {
