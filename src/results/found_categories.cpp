@@ -18,13 +18,35 @@ void check_labels(const cv::Mat& labels) {
   }
 }
 
-std::array<int64_t, 256> histogram(const cv::Mat& labels) {
+/// Pixel count and bounding box of every label value, in one pass over the mask.
+struct ValueStats {
   std::array<int64_t, 256> counts{};
+  std::array<int, 256> left, top, right, bottom;  // inclusive; valid where counts > 0
+};
+
+ValueStats value_stats(const cv::Mat& labels) {
+  ValueStats stats;
+  stats.left.fill(labels.cols);
+  stats.top.fill(labels.rows);
+  stats.right.fill(-1);
+  stats.bottom.fill(-1);
+  std::array<int64_t, 256> row_counts;
   for (int y = 0; y < labels.rows; ++y) {
     const uint8_t* row = labels.ptr<uint8_t>(y);
-    for (int x = 0; x < labels.cols; ++x) ++counts[row[x]];
+    row_counts.fill(0);
+    for (int x = 0; x < labels.cols; ++x) {
+      const uint8_t value = row[x];
+      if (row_counts[value]++ == 0) stats.left[value] = std::min(stats.left[value], x);
+      stats.right[value] = std::max(stats.right[value], x);
+    }
+    for (int value = 0; value < 256; ++value) {
+      if (row_counts[value] == 0) continue;
+      stats.counts[value] += row_counts[value];
+      stats.top[value] = std::min(stats.top[value], y);
+      stats.bottom[value] = y;
+    }
   }
-  return counts;
+  return stats;
 }
 
 bool is_category(int value) { return value != 0 && value != 255; }
@@ -47,9 +69,11 @@ cv::Rect component_box(const Components& c, int i) {
           c.stats.at<int>(i, cv::CC_STAT_WIDTH), c.stats.at<int>(i, cv::CC_STAT_HEIGHT)};
 }
 
-Components components_of(const cv::Mat& labels, int value) {
+/// The pieces of `value` inside `region` (its bounding box: no piece reaches outside, so the
+/// search skips the rest of the photo); stats are relative to the region.
+Components components_of(const cv::Mat& labels, int value, const cv::Rect& region) {
   Components result;
-  const cv::Mat binary = labels == value;
+  const cv::Mat binary = labels(region) == value;
   result.count = cv::connectedComponentsWithStats(binary, result.ids, result.stats,
                                                   result.centroids, 8, CV_32S);
   return result;
@@ -68,7 +92,8 @@ MaskContents find_contents(const cv::Mat& labels, const std::vector<std::string>
                            bool with_pieces) {
   check_labels(labels);
   const int64_t total = static_cast<int64_t>(labels.total());
-  const std::array<int64_t, 256> counts = histogram(labels);
+  const ValueStats stats = value_stats(labels);
+  const std::array<int64_t, 256>& counts = stats.counts;
   MaskContents contents;
   for (int value = 0; value < 256; ++value) {
     if (!is_category(value) || static_cast<size_t>(value) >= min_area.size() ||
@@ -85,11 +110,15 @@ MaskContents find_contents(const cv::Mat& labels, const std::vector<std::string>
                         : "class_" + std::to_string(value);
     category.pixels = counts[value];
     category.share = static_cast<double>(counts[value]) / static_cast<double>(total);
-    const Components components = components_of(labels, value);
+    const cv::Rect region(stats.left[value], stats.top[value],
+                          stats.right[value] - stats.left[value] + 1,
+                          stats.bottom[value] - stats.top[value] + 1);
+    const Components components = components_of(labels, value, region);
     std::vector<MaskPiece> pieces;
     cv::Rect box;
     for (int i = 1; i < components.count; ++i) {
-      const cv::Rect piece_box = component_box(components, i);
+      const cv::Rect local_box = component_box(components, i);
+      const cv::Rect piece_box = local_box + region.tl();
       box = box.area() == 0 ? piece_box : (box | piece_box);
       const int area = components.stats.at<int>(i, cv::CC_STAT_AREA);
       if (area < min_piece) continue;
@@ -99,7 +128,7 @@ MaskContents find_contents(const cv::Mat& labels, const std::vector<std::string>
       piece.id = value;
       piece.mask = cv::Mat::zeros(labels.size(), CV_8UC1);
       // Only the box can hold the piece: compare there, 0/1 rather than 0/255.
-      piece.mask(piece_box).setTo(1, components.ids(piece_box) == i);
+      piece.mask(piece_box).setTo(1, components.ids(local_box) == i);
       piece.box = piece_box;
       piece.pixels = area;
       pieces.push_back(std::move(piece));
