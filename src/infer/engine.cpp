@@ -12,6 +12,7 @@
 #include "fashionseg/torch/cpu_autocast.h"
 #include "fashionseg/torch/tensor_image.h"
 #include "infer/category_decision.h"
+#include "infer/upsampled_argmax.h"
 
 namespace fashionseg {
 namespace {
@@ -187,52 +188,42 @@ cv::Size InferenceEngine::working_size(cv::Size photo) const {
 }
 
 Segmentation InferenceEngine::finish(const torch::Tensor& logits, const torch::Tensor& head_logits,
-                                     cv::Size photo, const SegmenterOptions& options) const {
+                                     cv::Size working, cv::Size photo,
+                                     const SegmenterOptions& options) const {
   Segmentation result;
-  const torch::Tensor winners = logits.argmax(0);
-  cv::Mat labels = tensor_to_mask(winners);
-  const bool resized = labels.size() != photo;
-  if (resized) cv::resize(labels, labels, photo, 0, 0, cv::INTER_NEAREST);
-  result.labels = labels;
   const bool has_head = head_logits.defined();
-  // Without a head, a category's confidence is its pixels' mean winning probability. Only
-  // the pixels of categories count: the softmax runs over those alone (a tenth of a street
-  // photo), unless the caller wants every pixel's probability anyway.
-  cv::Mat category_confidence;
+  const bool resized = working != photo;
+  // Without a head, a category's confidence is its pixels' mean winning probability: only the
+  // pixels of categories need it (a tenth of a street photo), unless the caller wants every
+  // pixel's probability anyway or the map is resized to the photo (which blends neighbours).
   const bool pixel_mean_confidence = !has_head && options.category_confidence;
-  if (pixel_mean_confidence && !options.confidence && !resized) {
-    const int64_t classes = logits.size(0);
-    const torch::Tensor flat_winners = winners.reshape({-1});
-    const torch::Tensor positions = (flat_winners != 0).nonzero().squeeze(1);
-    const torch::Tensor best =
-        std::get<0>(logits.reshape({classes, -1}).index_select(1, positions).softmax(0).max(0));
-    torch::Tensor values = torch::zeros({flat_winners.size(0)}, torch::kFloat);
-    values.index_copy_(0, positions, best.to(torch::kFloat));
-    category_confidence =
-        cv::Mat(labels.rows, labels.cols, CV_32FC1, values.data_ptr<float>()).clone();
-  } else if (options.confidence || pixel_mean_confidence) {
-    const torch::Tensor best = std::get<0>(logits.softmax(0).max(0)).contiguous();
-    cv::Mat confidence(static_cast<int>(best.size(0)), static_cast<int>(best.size(1)), CV_32FC1,
-                       best.data_ptr<float>());
-    confidence = confidence.clone();
-    if (confidence.size() != photo) {
-      cv::resize(confidence, confidence, photo, 0, 0, cv::INTER_LINEAR);
-    }
-    result.confidence = confidence;
-    category_confidence = confidence;
+  WinnerProbability which = WinnerProbability::kNone;
+  if (options.confidence || (pixel_mean_confidence && resized)) {
+    which = WinnerProbability::kAll;
+  } else if (pixel_mean_confidence) {
+    which = WinnerProbability::kForeground;
   }
+  UpsampledArgmax winners = upsampled_argmax(logits, working, which);
+  if (resized) {
+    cv::resize(winners.labels, winners.labels, photo, 0, 0, cv::INTER_NEAREST);
+    if (!winners.probability.empty()) {
+      cv::resize(winners.probability, winners.probability, photo, 0, 0, cv::INTER_LINEAR);
+    }
+  }
+  result.labels = winners.labels;
   std::vector<double> head;
   if (has_head) {
     const torch::Tensor values = head_logits.to(torch::kDouble).contiguous();
     head.assign(values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
   }
   MaskContents contents = decide_categories(
-      CategoryEvidence{result.labels, head, category_confidence}, model_.class_names,
-      CategoryRule{options.area_rule, model_.category_rule}, options.pieces);
+      CategoryEvidence{result.labels, head,
+                       pixel_mean_confidence ? winners.probability : cv::Mat()},
+      model_.class_names, CategoryRule{options.area_rule, model_.category_rule}, options.pieces);
   result.categories = std::move(contents.categories);
   result.pieces = std::move(contents.pieces);
   result.head_logits = std::move(head);
-  if (!options.confidence) result.confidence = cv::Mat();
+  if (options.confidence) result.confidence = winners.probability;
   return result;
 }
 
@@ -246,6 +237,7 @@ std::vector<Segmentation> InferenceEngine::segment(const std::vector<cv::Mat>& p
   for (const auto& photo : photos) working.push_back(working_size(photo.size()));
   std::vector<torch::Tensor> sums(n), head_sums(n), input_logits(n);
   const bool windowed = options.window_scale > 0.0;
+  const bool multi_scale = options.scales.size() > 1;
   for (double factor : options.scales) {
     std::vector<PhotoLogits> per_photo(n);  // [C, fitted] each
     if (windowed) {
@@ -286,7 +278,10 @@ std::vector<Segmentation> InferenceEngine::segment(const std::vector<cv::Mat>& p
       }
     }
     for (size_t i = 0; i < n; ++i) {
-      const torch::Tensor resized = resize_logits(per_photo[i].pixels, working[i]);
+      // One scale: its logits go to finish as they are (resized there, while taking the
+      // argmax); several are averaged at the working size.
+      const torch::Tensor& pixels = per_photo[i].pixels;
+      const torch::Tensor resized = multi_scale ? resize_logits(pixels, working[i]) : pixels;
       sums[i] = sums[i].defined() ? sums[i] + resized : resized;
       const torch::Tensor& head = per_photo[i].head;
       if (head.defined()) head_sums[i] = head_sums[i].defined() ? head_sums[i] + head : head;
@@ -299,7 +294,7 @@ std::vector<Segmentation> InferenceEngine::segment(const std::vector<cv::Mat>& p
     const auto count = static_cast<double>(options.scales.size());
     const torch::Tensor logits = count > 1 ? sums[i].div_(count) : sums[i];
     const torch::Tensor head = head_sums[i].defined() ? head_sums[i] / count : torch::Tensor();
-    results.push_back(finish(logits, head, photos[i].size(), options));
+    results.push_back(finish(logits, head, working[i], photos[i].size(), options));
     if (options.colors) {
       add_garment_colors(photos[i], results.back().labels, results.back().categories,
                          options.color_options);
@@ -337,8 +332,7 @@ std::vector<Segmentation> InferenceEngine::segment_placed(const torch::Tensor& i
     const torch::Tensor logits =
         out.logits[row].slice(1, 0, fitted[i].height).slice(2, 0, fitted[i].width);
     const torch::Tensor head = out.categories.defined() ? out.categories[row] : torch::Tensor();
-    results.push_back(
-        finish(resize_logits(logits, working_size(fitted[i])), head, fitted[i], options));
+    results.push_back(finish(logits, head, working_size(fitted[i]), fitted[i], options));
     if (options.input_logits) results.back().input_logits = to_mat3(out.plain[row]);
   }
   return results;

@@ -8,7 +8,8 @@
 ///   3. un-pad: the logits are cut to the fitted photo;
 ///   4. resize back to the photo (bilinear) and average over the scales;
 ///   5. argmax (and the winning class's probability), nearest-neighbour to the photo's size
-///      when the logits were kept smaller (max_logit_values);
+///      when the logits were kept smaller (max_logit_values). With one scale, steps 4 and 5
+///      are one pass that never holds photo-sized logits (upsampled_argmax.h);
 ///   6. decide the categories, their confidence and pieces once (decide_categories,
 ///      category_decision.h), from the mask and, for a model with a category head, the head's
 ///      logits averaged over the same flips, scales and windows as the pixel logits.
@@ -77,8 +78,10 @@ class InferenceEngine {
   PhotoLogits windowed_logits(const cv::Mat& rgb, const Placement& placement, cv::Size window,
                               bool flip) const;
   cv::Size working_size(cv::Size photo) const;
-  Segmentation finish(const torch::Tensor& logits, const torch::Tensor& head_logits, cv::Size photo,
-                      const SegmenterOptions& options) const;
+  /// Steps 4 (for one scale) to 6: `logits` [C, h, w] at any size, resized to `working`
+  /// while taking the argmax (upsampled_argmax.h), labels then brought to `photo`'s size.
+  Segmentation finish(const torch::Tensor& logits, const torch::Tensor& head_logits,
+                      cv::Size working, cv::Size photo, const SegmenterOptions& options) const;
 
   EngineModel model_;
 };
