@@ -158,9 +158,15 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
                                    ? bf16 || find_model(architecture).prefers_channels_last
                                    : a.layout == "nhwc";
     report["layout"] = channels_last ? "nhwc" : "nchw";
-    if (channels_last) to_channels_last(*model);
-    // Inference folds batch norms into convolutions as the Segmenter does; training cannot.
-    if (!a.train && !a.no_fold) report["batch_norms_folded"] = fold_batch_norms(*model);
+    if (a.train) {
+      if (channels_last) to_channels_last(*model);
+    } else {
+      // Prepared as the Segmenter prepares it (training can fold nothing and keeps fp32
+      // master weights).
+      const int64_t folded =
+          prepare_for_inference(*model, {torch::kCPU, channels_last, !a.no_fold, bf16});
+      if (!a.no_fold) report["batch_norms_folded"] = folded;
+    }
     torch::Tensor input = torch::randn({a.batch, 3, height, width});
     if (channels_last) input = input.contiguous(torch::MemoryFormat::ChannelsLast);
     if (a.train) {

@@ -39,12 +39,11 @@ Segmenter::Segmenter(const std::filesystem::path& checkpoint, SegmenterOptions o
   model.channels_last =
       options.channels_last && model.device.is_cpu() &&
       (model.bf16 || find_model(loaded.checkpoint.architecture).prefers_channels_last);
-  model.model->to(model.device);
-  model.model->eval();
-  if (model.channels_last) to_channels_last(*model.model);
   impl_->parameters = count_parameters(*model.model);
-  // After the device and layout changes: the folded biases are not registered parameters.
-  if (options.fold_batch_norms) fold_batch_norms(*model.model);
+  // The engine runs this model under bf16 autocast only when model.bf16, and the model is
+  // its own (the trainer's validation engine shares the training model and does not do this).
+  prepare_for_inference(*model.model,
+                        {model.device, model.channels_last, options.fold_batch_norms, model.bf16});
   impl_->engine = std::make_unique<InferenceEngine>(std::move(model));
   impl_->checkpoint = std::move(loaded.checkpoint);
   impl_->checkpoint.weights.clear();

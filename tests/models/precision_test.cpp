@@ -59,6 +59,35 @@ TEST_P(Bf16, LogitsStayCloseToFp32) {
             << " of the range, argmax agreement " << agreement << "\n";
 }
 
+// Storing the convolution and linear weights in bf16 (what the Segmenter does before bf16
+// inference) saves autocast's casts and changes no value: those layers compute in bf16 under
+// autocast either way, so the logits must be bit for bit the same.
+TEST_P(Bf16, WeightsStoredInBf16GiveTheSameLogits) {
+  const std::string name = GetParam();
+  torch::manual_seed(22);
+  ModelOptions options;
+  options.num_classes = 5;
+  if (name == "unet") options.base_width = 16;
+  ModelPtr model = create_model(name, options);
+  prepare_for_inference(*model, {torch::kCPU, /*channels_last=*/true, /*fold_batch_norms=*/true,
+                                 /*bf16_weights=*/false});
+  c10::InferenceMode inference;
+  const torch::Tensor images =
+      torch::randn({1, 3, 64, 96}).contiguous(torch::MemoryFormat::ChannelsLast);
+  const CpuBf16Autocast autocast(true);
+  const torch::Tensor cast_each_pass = model->forward(images);
+  EXPECT_GT(store_autocast_weights_in_bf16(*model), 0) << name;
+  int64_t bf16_parameters = 0;
+  for (const auto& parameter : model->parameters()) {
+    bf16_parameters += parameter.scalar_type() == torch::kBFloat16 ? 1 : 0;
+  }
+  EXPECT_GT(bf16_parameters, 0) << name;
+  const torch::Tensor stored = model->forward(images);
+  EXPECT_TRUE(torch::equal(stored, cast_each_pass))
+      << name << ": largest difference "
+      << (stored.to(torch::kFloat) - cast_each_pass.to(torch::kFloat)).abs().max().item<double>();
+}
+
 INSTANTIATE_TEST_SUITE_P(Registry, Bf16, ::testing::ValuesIn(bf16_models()),
                          [](const auto& info) { return info.param; });
 
