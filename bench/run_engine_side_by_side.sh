@@ -6,6 +6,8 @@
 #     -DCMAKE_BUILD_TYPE=Release && cmake --build /tmp/before/build --target fashionseg
 #   bench/run_engine_side_by_side.sh /tmp/before/build/fashionseg build/fashionseg MODEL DATA
 # MODEL must be readable by both builds; DATA is a prepared dataset (`fashionseg prepare`).
+# AFTER_PREDICT_FLAGS: extra `predict` flags for the second build only, e.g. --no-colors to
+# leave out work the first build did not do (the garment colours came later).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 before="$1"
@@ -30,14 +32,17 @@ declare -A times
 for round in $(seq "$rounds"); do
   for side in before after; do
     bin="${!side}"
+    flags=()
+    if [ "$side" = after ]; then read -r -a flags <<<"${AFTER_PREDICT_FLAGS:-}"; fi
     times[$side.predict]+="$(seconds "$bin" --threads "$threads" predict samples/photos -m "$model" \
-      -o "$scratch/$side-predict" -q) "
+      -o "$scratch/$side-predict" -q "${flags[@]}") "
     times[$side.evaluate]+="$(seconds "$bin" --threads "$threads" evaluate -m "$model" -d "$data" \
       --split val -o "$scratch/$side-evaluate") "
   done
   echo "round $round done" >&2
 done
-echo "$(nproc) cores, --threads $threads, $rounds rounds, model $model, data $data"
+echo "$(nproc) cores, --threads $threads, $rounds rounds, model $model, data $data," \
+  "after's predict flags: ${AFTER_PREDICT_FLAGS:-none}"
 printf '%-10s %12s %12s %8s\n' job before_s after_s ratio
 for job in predict evaluate; do
   b=$(echo "${times[before.$job]}" | tr ' ' '\n' | grep . | median)
