@@ -37,6 +37,15 @@ void init_kaiming_fan_out(torch::nn::Module& module);
 /// Bilinear resize (align_corners = false, like torchvision's F.interpolate) to height x width.
 torch::Tensor resize_bilinear(const torch::Tensor& x, int64_t height, int64_t width);
 
+/// `up`'s output for `x` when `up` is a 2x2 transposed convolution with stride 2 (U-Net's
+/// up-convolution), computed as what it equals: a 1x1 convolution to 4 x C_out channels, one per
+/// output pixel of each 2x2 block, then pixel_shuffle(2). The same parameters and gradients, the
+/// same values up to float rounding; but a 1x1 convolution runs on oneDNN (in bf16 under
+/// autocast), where LibTorch 1.13 computes a transposed convolution with its slow reference
+/// kernel and outside autocast's bf16 list (measured: U-Net 1.8x faster, bench/RESULTS.md).
+/// Any other transposed convolution runs as up->forward(x).
+torch::Tensor transposed_conv_2x2(torch::nn::ConvTranspose2dImpl& up, const torch::Tensor& x);
+
 /// Zero-pads [B,C,H,W] at the bottom and right so H and W become multiples of `multiple`
 /// (zero = the mean colour after ImageNet normalisation). Returns `x` itself when aligned.
 torch::Tensor pad_to_multiple(const torch::Tensor& x, int64_t multiple);

@@ -72,7 +72,7 @@ class UNet : public SegmentationModel {
     const torch::Tensor deepest = x;
     x = torch::dropout(x, dropout_, is_training());
     for (size_t i = 0; i < decoder_blocks_.size(); ++i) {
-      x = upsample_blocks_[i]->forward(x);
+      x = transposed_conv_2x2(*upsample_blocks_[i], x);
       x = decoder_blocks_[i]->forward(torch::cat({skips[skips.size() - 1 - i], x}, 1));
     }
     ModelOutput output;
