@@ -27,6 +27,7 @@
 #include "fashionseg/data/json_text.h"
 #include "fashionseg/torch/checkpoint.h"
 #include "fashionseg/torch/cpu_autocast.h"
+#include "fashionseg/torch/optimizer.h"
 #include "fashionseg/torch/device.h"
 #include "fashionseg/torch/flops.h"
 #include "fashionseg/torch/model_registry.h"
@@ -181,10 +182,17 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
       const torch::Tensor labels =
           torch::randint(0, classes, {a.batch, height, width}, torch::kLong);
       model->train();
-      torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-4));
+      // The trainer's AdamW (make_optimizer) with PyTorch's defaults but lr 1e-4, as
+      // bench/torch_reference.py's.
+      OptimizerConfig adamw;
+      adamw.type = "adamw";
+      adamw.lr = 1e-4;
+      adamw.weight_decay = 1e-2;
+      const std::unique_ptr<torch::optim::Optimizer> optimizer =
+          make_optimizer(adamw, model->parameters());
       gflop_per_image *= 3.0;
       timings = time_calls(a.warmup, a.iterations, [&] {
-        optimizer.zero_grad();
+        optimizer->zero_grad();
         torch::Tensor loss;
         {
           // The forward pass under autocast; the loss reads fp32 logits, backward runs after.
@@ -193,7 +201,7 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
               torch::nn::functional::cross_entropy(model->forward(input).to(torch::kFloat), labels);
         }
         loss.backward();
-        optimizer.step();
+        optimizer->step();
       });
       report["mode"] = "train step";
     } else {

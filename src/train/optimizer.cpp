@@ -1,12 +1,120 @@
-#include "train/optimizer.h"
+#include "fashionseg/torch/optimizer.h"
 
 #include <torch/torch.h>
 
+#include <ATen/Parallel.h>
+
+#include <cmath>
 #include <sstream>
+#include <string>
 
 #include "fashionseg/core/error.h"
 
 namespace fashionseg {
+namespace {
+
+/// LibTorch's AdamW (the same options, state, update and saved state, so checkpoints move
+/// freely between the two), whose step updates each parameter in one pass over its memory:
+/// LibTorch's step makes about ten passes per parameter (a mul_, add_, addcmul_, sqrt, div,
+/// add_ and addcdiv_ each read and write whole tensors), 76 ms of a deeplabv3_resnet50
+/// training step on this machine. Falls back to LibTorch's step for what the one pass does not
+/// cover: amsgrad, non-float or non-CPU parameters, and tensors whose layouts differ.
+class OnePassAdamW : public torch::optim::AdamW {
+ public:
+  using AdamW::AdamW;
+
+  torch::Tensor step(LossClosure closure = nullptr) override {
+    if (!one_pass_applies()) return AdamW::step(std::move(closure));
+    torch::NoGradGuard no_grad;
+    torch::Tensor loss;
+    if (closure != nullptr) {
+      at::AutoGradMode enable_grad(true);
+      loss = closure();
+    }
+    for (auto& group : param_groups_) {
+      const auto& options = static_cast<const torch::optim::AdamWOptions&>(group.options());
+      for (auto& p : group.params()) {
+        if (p.grad().defined()) update(p, options);
+      }
+    }
+    return loss;
+  }
+
+ private:
+  /// Whether every parameter with a gradient can take the one-pass update: float on the CPU,
+  /// dense, and its gradient (and moments, once they exist) laid out as the parameter.
+  bool one_pass_applies() const {
+    for (const auto& group : param_groups_) {
+      const auto& options = static_cast<const torch::optim::AdamWOptions&>(group.options());
+      if (options.amsgrad()) return false;
+      for (const auto& p : group.params()) {
+        const torch::Tensor& grad = p.grad();
+        if (!grad.defined()) continue;
+        if (p.scalar_type() != torch::kFloat || grad.scalar_type() != torch::kFloat ||
+            !p.device().is_cpu() || !grad.device().is_cpu() || grad.is_sparse() ||
+            !p.is_non_overlapping_and_dense() || grad.strides() != p.strides()) {
+          return false;
+        }
+        const auto found = state_.find(c10::guts::to_string(p.unsafeGetTensorImpl()));
+        if (found == state_.end()) continue;
+        const auto& state = static_cast<const torch::optim::AdamWParamState&>(*found->second);
+        if (state.exp_avg().strides() != p.strides() ||
+            state.exp_avg_sq().strides() != p.strides() ||
+            state.exp_avg().scalar_type() != torch::kFloat ||
+            state.exp_avg_sq().scalar_type() != torch::kFloat) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  void update(torch::Tensor& p, const torch::optim::AdamWOptions& options) {
+    const std::string key = c10::guts::to_string(p.unsafeGetTensorImpl());
+    if (state_.find(key) == state_.end()) {
+      auto state = std::make_unique<torch::optim::AdamWParamState>();
+      state->step(0);
+      state->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+      state->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+      state_[key] = std::move(state);
+    }
+    auto& state = static_cast<torch::optim::AdamWParamState&>(*state_[key]);
+    state.step(state.step() + 1);
+    const double beta1 = std::get<0>(options.betas());
+    const double beta2 = std::get<1>(options.betas());
+    const double bias_correction1 = 1 - std::pow(beta1, state.step());
+    const double bias_correction2 = 1 - std::pow(beta2, state.step());
+    // The constants as LibTorch's float kernels see them (double scalars cast to float).
+    const auto decay = static_cast<float>(1 - options.lr() * options.weight_decay());
+    const auto b1 = static_cast<float>(beta1), one_minus_b1 = static_cast<float>(1 - beta1);
+    const auto b2 = static_cast<float>(beta2), one_minus_b2 = static_cast<float>(1 - beta2);
+    const auto root_correction2 = static_cast<float>(std::sqrt(bias_correction2));
+    const auto eps = static_cast<float>(options.eps());
+    const auto step_size = static_cast<float>(-options.lr() / bias_correction1);
+    const bool decays = options.weight_decay() != 0;
+    float* weight = p.data_ptr<float>();
+    const float* grad = p.grad().data_ptr<float>();
+    float* m = state.exp_avg().data_ptr<float>();
+    float* v = state.exp_avg_sq().data_ptr<float>();
+    // Dense with equal strides: the same memory order, so element i is the same element in
+    // all four.
+    at::parallel_for(0, p.numel(), 16384, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        const float g = grad[i];
+        float w = decays ? weight[i] * decay : weight[i];
+        const float mi = m[i] * b1 + g * one_minus_b1;
+        const float vi = v[i] * b2 + g * g * one_minus_b2;
+        const float denominator = std::sqrt(vi) / root_correction2 + eps;
+        w += step_size * mi / denominator;  // addcdiv_'s order
+        m[i] = mi;
+        v[i] = vi;
+        weight[i] = w;
+      }
+    });
+  }
+};
+
+}  // namespace
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(
     const OptimizerConfig& config, const std::vector<torch::Tensor>& parameters) {
@@ -22,10 +130,9 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(
                                                                 .weight_decay(config.weight_decay));
   }
   if (config.type == "adamw") {
-    return std::make_unique<torch::optim::AdamW>(parameters,
-                                                 torch::optim::AdamWOptions(config.lr)
-                                                     .betas({config.beta1, config.beta2})
-                                                     .weight_decay(config.weight_decay));
+    return std::make_unique<OnePassAdamW>(parameters, torch::optim::AdamWOptions(config.lr)
+                                                          .betas({config.beta1, config.beta2})
+                                                          .weight_decay(config.weight_decay));
   }
   throw_config_error("unknown optimizer '" + config.type + "'", "valid: sgd, adam, adamw");
 }

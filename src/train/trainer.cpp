@@ -24,7 +24,7 @@
 #include "infer/engine.h"
 #include "losses/losses.h"
 #include "train/distributed.h"
-#include "train/optimizer.h"
+#include "fashionseg/torch/optimizer.h"
 #include "train/sample_weights.h"
 #include "train/schedule.h"
 #include "train/self_training.h"

@@ -9,7 +9,9 @@
 
 namespace fashionseg {
 
-/// SGD (momentum, Nesterov), Adam or AdamW over `parameters`, with weight decay.
+/// SGD (momentum, Nesterov), Adam or AdamW over `parameters`, with weight decay. AdamW is
+/// LibTorch's (same update, same saved state) with a step that updates each float CPU
+/// parameter in one pass over its memory instead of about ten.
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(
     const OptimizerConfig& config, const std::vector<torch::Tensor>& parameters);
 
