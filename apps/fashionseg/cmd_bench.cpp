@@ -27,10 +27,10 @@
 #include "fashionseg/data/json_text.h"
 #include "fashionseg/torch/checkpoint.h"
 #include "fashionseg/torch/cpu_autocast.h"
-#include "fashionseg/torch/optimizer.h"
 #include "fashionseg/torch/device.h"
 #include "fashionseg/torch/flops.h"
 #include "fashionseg/torch/model_registry.h"
+#include "fashionseg/torch/optimizer.h"
 #include "fashionseg/torch/segmenter.h"
 
 namespace fashionseg::cli {

@@ -55,8 +55,7 @@ torch::Tensor transposed_conv_2x2(torch::nn::ConvTranspose2dImpl& up, const torc
   const auto* padding = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
   const bool zero_padding = padding != nullptr && all(*padding, 0);
   if (!(all(o.kernel_size(), 2) && all(o.stride(), 2) && zero_padding &&
-        all(o.output_padding(), 0) && all(o.dilation(), 1) && o.groups() == 1 &&
-        x.dim() == 4)) {
+        all(o.output_padding(), 0) && all(o.dilation(), 1) && o.groups() == 1 && x.dim() == 4)) {
     return up.forward(x);
   }
   // weight [C_in, C_out, 2, 2] -> [C_out * 4, C_in, 1, 1], row c * 4 + i * 2 + j being the
@@ -65,8 +64,7 @@ torch::Tensor transposed_conv_2x2(torch::nn::ConvTranspose2dImpl& up, const torc
   const int64_t out_channels = up.weight.size(1);
   const torch::Tensor weight =
       up.weight.permute({1, 2, 3, 0}).reshape({out_channels * 4, in_channels, 1, 1});
-  const torch::Tensor bias =
-      up.bias.defined() ? up.bias.repeat_interleave(4) : torch::Tensor();
+  const torch::Tensor bias = up.bias.defined() ? up.bias.repeat_interleave(4) : torch::Tensor();
   return torch::pixel_shuffle(torch::conv2d(x, weight, bias), 2);
 }
 

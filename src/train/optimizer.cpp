@@ -9,9 +9,24 @@
 #include <string>
 
 #include "fashionseg/core/error.h"
+#include "train/adamw_kernel.h"
 
 namespace fashionseg {
 namespace {
+
+/// Whether dense tensors `a` and `b` keep their elements in the same memory order: equal sizes
+/// and equal strides wherever a size exceeds 1 (the stride of a size-1 dimension is arbitrary:
+/// a channels-last 1x1 convolution weight and its contiguous gradient share their order).
+bool same_memory_order(const torch::Tensor& a, const torch::Tensor& b) {
+  if (a.sizes() != b.sizes() || !a.is_non_overlapping_and_dense() ||
+      !b.is_non_overlapping_and_dense()) {
+    return false;
+  }
+  for (int64_t d = 0; d < a.dim(); ++d) {
+    if (a.size(d) > 1 && a.stride(d) != b.stride(d)) return false;
+  }
+  return true;
+}
 
 /// LibTorch's AdamW (the same options, state, update and saved state, so checkpoints move
 /// freely between the two), whose step updates each parameter in one pass over its memory:
@@ -22,6 +37,33 @@ namespace {
 class OnePassAdamW : public torch::optim::AdamW {
  public:
   using AdamW::AdamW;
+
+  /// Whether every parameter with a gradient can take the one-pass update: float on the CPU,
+  /// dense, and its gradient (and moments, once they exist) in the parameter's memory order.
+  bool one_pass_applies() const {
+    for (const auto& group : param_groups_) {
+      const auto& options = static_cast<const torch::optim::AdamWOptions&>(group.options());
+      if (options.amsgrad()) return false;
+      for (const auto& p : group.params()) {
+        const torch::Tensor& grad = p.grad();
+        if (!grad.defined()) continue;
+        if (p.scalar_type() != torch::kFloat || grad.scalar_type() != torch::kFloat ||
+            !p.device().is_cpu() || !grad.device().is_cpu() || grad.is_sparse() ||
+            !same_memory_order(grad, p)) {
+          return false;
+        }
+        const auto found = state_.find(c10::guts::to_string(p.unsafeGetTensorImpl()));
+        if (found == state_.end()) continue;
+        const auto& state = static_cast<const torch::optim::AdamWParamState&>(*found->second);
+        if (!same_memory_order(state.exp_avg(), p) || !same_memory_order(state.exp_avg_sq(), p) ||
+            state.exp_avg().scalar_type() != torch::kFloat ||
+            state.exp_avg_sq().scalar_type() != torch::kFloat) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
 
   torch::Tensor step(LossClosure closure = nullptr) override {
     if (!one_pass_applies()) return AdamW::step(std::move(closure));
@@ -41,34 +83,6 @@ class OnePassAdamW : public torch::optim::AdamW {
   }
 
  private:
-  /// Whether every parameter with a gradient can take the one-pass update: float on the CPU,
-  /// dense, and its gradient (and moments, once they exist) laid out as the parameter.
-  bool one_pass_applies() const {
-    for (const auto& group : param_groups_) {
-      const auto& options = static_cast<const torch::optim::AdamWOptions&>(group.options());
-      if (options.amsgrad()) return false;
-      for (const auto& p : group.params()) {
-        const torch::Tensor& grad = p.grad();
-        if (!grad.defined()) continue;
-        if (p.scalar_type() != torch::kFloat || grad.scalar_type() != torch::kFloat ||
-            !p.device().is_cpu() || !grad.device().is_cpu() || grad.is_sparse() ||
-            !p.is_non_overlapping_and_dense() || grad.strides() != p.strides()) {
-          return false;
-        }
-        const auto found = state_.find(c10::guts::to_string(p.unsafeGetTensorImpl()));
-        if (found == state_.end()) continue;
-        const auto& state = static_cast<const torch::optim::AdamWParamState&>(*found->second);
-        if (state.exp_avg().strides() != p.strides() ||
-            state.exp_avg_sq().strides() != p.strides() ||
-            state.exp_avg().scalar_type() != torch::kFloat ||
-            state.exp_avg_sq().scalar_type() != torch::kFloat) {
-          return false;
-        }
-      }
-    }
-    return true;
-  }
-
   void update(torch::Tensor& p, const torch::optim::AdamWOptions& options) {
     const std::string key = c10::guts::to_string(p.unsafeGetTensorImpl());
     if (state_.find(key) == state_.end()) {
@@ -85,36 +99,32 @@ class OnePassAdamW : public torch::optim::AdamW {
     const double bias_correction1 = 1 - std::pow(beta1, state.step());
     const double bias_correction2 = 1 - std::pow(beta2, state.step());
     // The constants as LibTorch's float kernels see them (double scalars cast to float).
-    const auto decay = static_cast<float>(1 - options.lr() * options.weight_decay());
-    const auto b1 = static_cast<float>(beta1), one_minus_b1 = static_cast<float>(1 - beta1);
-    const auto b2 = static_cast<float>(beta2), one_minus_b2 = static_cast<float>(1 - beta2);
-    const auto root_correction2 = static_cast<float>(std::sqrt(bias_correction2));
-    const auto eps = static_cast<float>(options.eps());
-    const auto step_size = static_cast<float>(-options.lr() / bias_correction1);
-    const bool decays = options.weight_decay() != 0;
+    AdamWStepConstants c;
+    c.decay = static_cast<float>(1 - options.lr() * options.weight_decay());
+    c.beta1 = static_cast<float>(beta1);
+    c.one_minus_beta1 = static_cast<float>(1 - beta1);
+    c.beta2 = static_cast<float>(beta2);
+    c.one_minus_beta2 = static_cast<float>(1 - beta2);
+    c.root_bias_correction2 = static_cast<float>(std::sqrt(bias_correction2));
+    c.eps = static_cast<float>(options.eps());
+    c.step_size = static_cast<float>(-options.lr() / bias_correction1);
     float* weight = p.data_ptr<float>();
     const float* grad = p.grad().data_ptr<float>();
     float* m = state.exp_avg().data_ptr<float>();
     float* v = state.exp_avg_sq().data_ptr<float>();
-    // Dense with equal strides: the same memory order, so element i is the same element in
-    // all four.
+    // The same memory order (same_memory_order): element i is the same element in all four.
     at::parallel_for(0, p.numel(), 16384, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        const float g = grad[i];
-        float w = decays ? weight[i] * decay : weight[i];
-        const float mi = m[i] * b1 + g * one_minus_b1;
-        const float vi = v[i] * b2 + g * g * one_minus_b2;
-        const float denominator = std::sqrt(vi) / root_correction2 + eps;
-        w += step_size * mi / denominator;  // addcdiv_'s order
-        m[i] = mi;
-        v[i] = vi;
-        weight[i] = w;
-      }
+      adamw_update(weight + begin, grad + begin, m + begin, v + begin, end - begin, c);
     });
   }
 };
 
 }  // namespace
+
+bool takes_one_pass_step(const torch::optim::Optimizer& optimizer) {
+  const auto* adamw = dynamic_cast<const OnePassAdamW*>(&optimizer);
+  return adamw != nullptr && adamw->one_pass_applies();
+}
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(
     const OptimizerConfig& config, const std::vector<torch::Tensor>& parameters) {

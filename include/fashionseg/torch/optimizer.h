@@ -15,6 +15,12 @@ namespace fashionseg {
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(
     const OptimizerConfig& config, const std::vector<torch::Tensor>& parameters);
 
+/// Whether `optimizer` (from make_optimizer) will update every parameter in one pass on its next
+/// step: an AdamW whose parameters with gradients are float, on the CPU, dense and in the same
+/// memory order as their gradients and moments. False for other optimizers and for AdamW's
+/// fallback to LibTorch's step (amsgrad, other layouts).
+bool takes_one_pass_step(const torch::optim::Optimizer& optimizer);
+
 /// Sets the learning rate of every parameter group.
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 
