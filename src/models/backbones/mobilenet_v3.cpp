@@ -30,9 +30,14 @@ SequentialBlock conv_norm_activation(int64_t in_channels, int64_t out_channels, 
   SequentialBlock layers(
       conv2d(in_channels, out_channels, kernel, stride, padding, dilation, false, groups),
       batch_norm(out_channels, kBnEps, kBnMomentum));
-  if (activation == Activation::kReLU) layers->push_back(torch::nn::ReLU());
+  // In place, as torchvision's (inplace=True): the normalisation before it does not need its
+  // output for the backward pass, and the activation saves an allocation and a pass over the
+  // feature map.
+  if (activation == Activation::kReLU) {
+    layers->push_back(torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)));
+  }
   if (activation == Activation::kHardswish) {
-    layers->push_back(torch::nn::Functional([](torch::Tensor t) { return torch::hardswish(t); }));
+    layers->push_back(torch::nn::Functional([](torch::Tensor t) { return torch::hardswish_(t); }));
   }
   return layers;
 }
@@ -91,7 +96,8 @@ InvertedResidualImpl::InvertedResidualImpl(const InvertedResidualConfig& config)
 
 torch::Tensor InvertedResidualImpl::forward(const torch::Tensor& x) {
   auto out = block->forward(x);
-  return use_residual_ ? out + x : out;
+  if (use_residual_) out += x;  // in place, as torchvision's: out is the block's own tensor
+  return out;
 }
 
 MobileNetV3LargeFeaturesImpl::MobileNetV3LargeFeaturesImpl() {
