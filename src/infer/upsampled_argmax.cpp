@@ -8,37 +8,9 @@
 #include <stdexcept>
 #include <vector>
 
+#include "models/bilinear_kernel.h"
+
 namespace fashionseg {
-namespace {
-
-/// The two source taps and their weights for each output position along one axis, as
-/// PyTorch's bilinear upsampling computes them (align_corners=false, no scale factor given).
-struct Taps {
-  std::vector<int> first, second;
-  std::vector<float> first_weight, second_weight;
-};
-
-Taps linear_taps(int input, int output) {
-  Taps taps;
-  taps.first.resize(static_cast<size_t>(output));
-  taps.second.resize(static_cast<size_t>(output));
-  taps.first_weight.resize(static_cast<size_t>(output));
-  taps.second_weight.resize(static_cast<size_t>(output));
-  const float scale = static_cast<float>(input) / static_cast<float>(output);
-  for (int o = 0; o < output; ++o) {
-    const float source = std::max(scale * (static_cast<float>(o) + 0.5f) - 0.5f, 0.0f);
-    const int first = static_cast<int>(source);
-    const float second_weight = std::clamp(source - static_cast<float>(first), 0.0f, 1.0f);
-    const auto k = static_cast<size_t>(o);
-    taps.first[k] = first;
-    taps.second[k] = first + (first < input - 1 ? 1 : 0);
-    taps.second_weight[k] = second_weight;
-    taps.first_weight[k] = 1.0f - second_weight;
-  }
-  return taps;
-}
-
-}  // namespace
 
 UpsampledArgmax upsampled_argmax(const torch::Tensor& logits, cv::Size size,
                                  WinnerProbability which) {
@@ -57,8 +29,8 @@ UpsampledArgmax upsampled_argmax(const torch::Tensor& logits, cv::Size size,
   const int64_t class_stride = logits.stride(0);
   const int64_t row_stride = logits.stride(1);
   const float* data = logits.data_ptr<float>();
-  const Taps rows = linear_taps(in_height, size.height);
-  const Taps columns = linear_taps(in_width, size.width);
+  const BilinearTaps rows = bilinear_taps(in_height, size.height);
+  const BilinearTaps columns = bilinear_taps(in_width, size.width);
   UpsampledArgmax result;
   result.labels = cv::Mat(size, CV_8UC1);
   if (which != WinnerProbability::kNone) result.probability = cv::Mat::zeros(size, CV_32FC1);
