@@ -16,7 +16,7 @@ namespace {
 
 /// Whether dense tensors `a` and `b` keep their elements in the same memory order: equal sizes
 /// and equal strides wherever a size exceeds 1 (the stride of a size-1 dimension is arbitrary:
-/// a channels-last 1x1 convolution weight and its contiguous gradient share their order).
+/// a 1x1 convolution weight and the NHWC-strided gradient oneDNN gives it share their order).
 bool same_memory_order(const torch::Tensor& a, const torch::Tensor& b) {
   if (a.sizes() != b.sizes() || !a.is_non_overlapping_and_dense() ||
       !b.is_non_overlapping_and_dense()) {
