@@ -43,10 +43,10 @@ void init_kaiming_fan_out(torch::nn::Module& module) {
 
 namespace {
 
-/// Whether resize_bilinear may use its own kernel: no gradient to record, a channels-last
-/// [B, C, H, W] CPU tensor in float or bf16.
+/// Whether resize_bilinear's own kernel can resize `x`: a channels-last [B, C, H, W] CPU
+/// tensor in float or bf16.
 bool own_resize_applies(const torch::Tensor& x) {
-  return !torch::GradMode::is_enabled() && x.dim() == 4 && x.device().is_cpu() &&
+  return x.dim() == 4 && x.device().is_cpu() &&
          x.is_contiguous(torch::MemoryFormat::ChannelsLast) && !x.is_contiguous() &&
          (x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kBFloat16);
 }
@@ -91,13 +91,39 @@ torch::Tensor resize_channels_last(const torch::Tensor& x, int64_t height, int64
   return output;
 }
 
+/// The resize with a gradient: forward by resize_channels_last, backward by LibTorch's own
+/// upsample_bilinear2d_backward (what F::interpolate's gradient is).
+class ChannelsLastResize : public torch::autograd::Function<ChannelsLastResize> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& x,
+                               int64_t height, int64_t width) {
+    context->saved_data["input_sizes"] = x.sizes().vec();
+    return resize_channels_last(x, height, width);
+  }
+
+  static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* context,
+                                               torch::autograd::tensor_list gradients) {
+    const torch::Tensor& gradient = gradients[0];
+    const std::vector<int64_t> input_sizes = context->saved_data["input_sizes"].toIntVector();
+    const torch::Tensor input_gradient = at::upsample_bilinear2d_backward(
+        gradient, {gradient.size(2), gradient.size(3)}, input_sizes, /*align_corners=*/false);
+    return {input_gradient, torch::Tensor(), torch::Tensor()};
+  }
+};
+
 }  // namespace
 
 torch::Tensor resize_bilinear(const torch::Tensor& x, int64_t height, int64_t width) {
   if (x.size(-2) == height && x.size(-1) == width) return x;
   // LibTorch 1.13's channels-last kernel takes twice as long (4.3 vs 1.9 ms for 47 x 64 x 64
-  // to 512 x 512 on 2 threads): a fifth of an LR-ASPP forward pass.
-  if (own_resize_applies(x)) return resize_channels_last(x, height, width);
+  // to 512 x 512 on 2 threads): a fifth of an LR-ASPP forward pass, and in bf16 (autocast
+  // leaves resizing in the input's type) six times as long, rounding along the way.
+  if (own_resize_applies(x)) {
+    if (torch::GradMode::is_enabled() && x.requires_grad()) {
+      return ChannelsLastResize::apply(x, height, width);
+    }
+    return resize_channels_last(x, height, width);
+  }
   namespace F = torch::nn::functional;
   return F::interpolate(x, F::InterpolateFuncOptions()
                                .size(std::vector<int64_t>{height, width})

@@ -1,9 +1,10 @@
 // The models' resize (models/layers.h resize_bilinear) against its reference, LibTorch's
-// F::interpolate(bilinear, align_corners=false): its own channels-last kernel at inference
-// (float and bf16), LibTorch's whenever a gradient is recorded or the tensor is not
-// channels-last.
+// F::interpolate(bilinear, align_corners=false): its own channels-last kernel (float and
+// bf16), with F::interpolate's gradient; LibTorch's for tensors that are not channels-last.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include <string>
 
 #include "fashionseg/torch/cpu_autocast.h"
 #include "models/layers.h"
@@ -62,15 +63,33 @@ TEST(ResizeBilinear, Bf16IsTheFloatResizeRoundedOnce) {
             (libtorch - exact).abs().max().item<double>());
 }
 
-TEST(ResizeBilinear, WithAGradientOrInNchwItIsLibTorchsOwn) {
+// With a gradient to record: the same values, and the gradient F::interpolate's autograd gives.
+TEST(ResizeBilinear, GradientIsInterpolatesGradient) {
   torch::manual_seed(8);
-  const torch::Tensor x =
-      torch::randn({1, 8, 10, 10}).contiguous(torch::MemoryFormat::ChannelsLast).requires_grad_();
-  const torch::Tensor trained = models::resize_bilinear(x, 40, 40);
-  ASSERT_TRUE(trained.requires_grad());
-  EXPECT_TRUE(torch::equal(trained, reference(x, 40, 40)));
-  trained.sum().backward();
-  EXPECT_TRUE(x.grad().defined());
+  for (const auto type : {torch::kFloat, torch::kBFloat16}) {
+    const torch::Tensor x = torch::randn({2, 8, 10, 12})
+                                .to(type)
+                                .contiguous(torch::MemoryFormat::ChannelsLast)
+                                .requires_grad_();
+    const torch::Tensor upstream =
+        torch::randn({2, 8, 40, 30}).to(type).contiguous(torch::MemoryFormat::ChannelsLast);
+    const torch::Tensor ours = models::resize_bilinear(x, 40, 30);
+    ASSERT_TRUE(ours.requires_grad());
+    EXPECT_NE(ours.grad_fn()->name().find("ChannelsLastResize"), std::string::npos)
+        << ours.grad_fn()->name();
+    const torch::Tensor our_gradient = torch::autograd::grad({ours}, {x}, {upstream})[0];
+    const torch::Tensor expected = reference(x, 40, 30);
+    const torch::Tensor expected_gradient = torch::autograd::grad({expected}, {x}, {upstream})[0];
+    EXPECT_EQ(our_gradient.scalar_type(), type);
+    const double tolerance = type == torch::kFloat ? 1e-5 : 0.02;
+    EXPECT_TRUE(torch::allclose(ours.to(torch::kFloat), expected.to(torch::kFloat), tolerance,
+                                tolerance * 5));
+    EXPECT_TRUE(torch::allclose(our_gradient.to(torch::kFloat), expected_gradient.to(torch::kFloat),
+                                tolerance, tolerance));
+  }
+}
+
+TEST(ResizeBilinear, NchwTensorsAreLibTorchsOwn) {
   c10::InferenceMode inference;
   const torch::Tensor planar = torch::randn({1, 8, 10, 10});
   EXPECT_TRUE(torch::equal(models::resize_bilinear(planar, 40, 40), reference(planar, 40, 40)));
