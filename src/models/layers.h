@@ -34,7 +34,11 @@ FoldableBatchNorm2d batch_norm(int64_t channels, double eps = 1e-5, double momen
 /// weights (fan_out, ReLU gain) and zero bias; every BatchNorm2d weight 1 and bias 0.
 void init_kaiming_fan_out(torch::nn::Module& module);
 
-/// Bilinear resize (align_corners = false, like torchvision's F.interpolate) to height x width.
+/// Bilinear resize (align_corners = false, like torchvision's F.interpolate) to height x width,
+/// in x's type, differentiable. Channels-last float and bf16 CPU tensors (every model's
+/// logits on the CPU path) take fashionseg's own kernel (bilinear_kernel.h: the same values
+/// up to float rounding; bf16 rounded once where LibTorch rounds along the way) with
+/// LibTorch's gradient; other tensors F::interpolate itself.
 torch::Tensor resize_bilinear(const torch::Tensor& x, int64_t height, int64_t width);
 
 /// `up`'s output for `x` when `up` is a 2x2 transposed convolution with stride 2 (U-Net's
