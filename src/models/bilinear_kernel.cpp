@@ -7,13 +7,9 @@
 #include <cstddef>
 #include <cstring>
 
-namespace fashionseg {
+#include "tensor/vector_clones.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define FASHIONSEG_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define FASHIONSEG_VECTOR_CLONES
-#endif
+namespace fashionseg {
 
 BilinearTaps bilinear_taps(int input, int output) {
   BilinearTaps taps;

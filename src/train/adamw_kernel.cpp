@@ -6,13 +6,9 @@
 
 #include <cmath>
 
-namespace fashionseg {
+#include "tensor/vector_clones.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define FASHIONSEG_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define FASHIONSEG_VECTOR_CLONES
-#endif
+namespace fashionseg {
 
 FASHIONSEG_VECTOR_CLONES
 void adamw_update(float* weight, const float* grad, float* exp_avg, float* exp_avg_sq,

@@ -59,6 +59,17 @@ int run(torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& paramete
   return one_pass;
 }
 
+/// make_optimizer's AdamW settings.
+OptimizerConfig adamw(double lr, double decay, double beta1 = 0.9, double beta2 = 0.999) {
+  OptimizerConfig config;
+  config.type = "adamw";
+  config.lr = lr;
+  config.beta1 = beta1;
+  config.beta2 = beta2;
+  config.weight_decay = decay;
+  return config;
+}
+
 void expect_same(const std::vector<torch::Tensor>& ours, const std::vector<torch::Tensor>& theirs,
                  const std::string& what) {
   for (size_t i = 0; i < ours.size(); ++i) {
@@ -76,13 +87,7 @@ TEST(AdamW, EqualsLibTorchsAdamWStepForStep) {
           std::string(channels_last ? "NHWC" : "NCHW") + ", decay " + std::to_string(decay);
       std::vector<torch::Tensor> ours = make_parameters(channels_last);
       std::vector<torch::Tensor> theirs = copies(ours);
-      OptimizerConfig config;
-      config.type = "adamw";
-      config.lr = 0.01;
-      config.beta1 = 0.8;
-      config.beta2 = 0.99;
-      config.weight_decay = decay;
-      auto optimizer = make_optimizer(config, ours);
+      auto optimizer = make_optimizer(adamw(0.01, decay, 0.8, 0.99), ours);
       torch::optim::AdamW reference(
           theirs, torch::optim::AdamWOptions(0.01).betas({0.8, 0.99}).weight_decay(decay));
       EXPECT_EQ(run(*optimizer, ours, 6), 6) << what << ": fell back to LibTorch's step";
@@ -98,10 +103,7 @@ TEST(AdamW, EqualsLibTorchsAdamWStepForStep) {
 TEST(AdamW, StateMovesBetweenItAndLibTorchsAdamW) {
   std::vector<torch::Tensor> ours = make_parameters(false);
   std::vector<torch::Tensor> theirs = copies(ours);
-  OptimizerConfig config;
-  config.type = "adamw";
-  config.lr = 0.02;
-  auto optimizer = make_optimizer(config, ours);
+  auto optimizer = make_optimizer(adamw(0.02, 1e-4), ours);
   run(*optimizer, ours, 3);
   // LibTorch's AdamW continues from our saved state (and parameters) as if it had run all along.
   for (size_t i = 0; i < ours.size(); ++i) theirs[i].detach().copy_(ours[i].detach());
@@ -115,11 +117,7 @@ TEST(AdamW, StateMovesBetweenItAndLibTorchsAdamW) {
 TEST(AdamW, AmsgradFallsBackToLibTorchsStep) {
   std::vector<torch::Tensor> ours = make_parameters(false);
   std::vector<torch::Tensor> theirs = copies(ours);
-  OptimizerConfig config;
-  config.type = "adamw";
-  config.lr = 0.01;
-  config.weight_decay = 0.0;
-  auto optimizer = make_optimizer(config, ours);
+  auto optimizer = make_optimizer(adamw(0.01, 0.0), ours);
   static_cast<torch::optim::AdamWOptions&>(optimizer->param_groups()[0].options()).amsgrad(true);
   torch::optim::AdamW reference(theirs,
                                 torch::optim::AdamWOptions(0.01).weight_decay(0.0).amsgrad(true));
