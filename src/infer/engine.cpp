@@ -13,11 +13,10 @@
 #include "fashionseg/torch/tensor_image.h"
 #include "infer/category_decision.h"
 #include "infer/upsampled_argmax.h"
+#include "models/layers.h"
 
 namespace fashionseg {
 namespace {
-
-namespace F = torch::nn::functional;
 
 cv::Size scaled(cv::Size size, double factor) {
   return {std::max(1, static_cast<int>(std::lround(size.width * factor))),
@@ -32,12 +31,7 @@ void check_photo(const cv::Mat& rgb) {
 
 /// Logits [C, h, w] resized bilinearly to `size` (unchanged when already that size).
 torch::Tensor resize_logits(const torch::Tensor& logits, cv::Size size) {
-  if (logits.size(1) == size.height && logits.size(2) == size.width) return logits;
-  return F::interpolate(logits.unsqueeze(0),
-                        F::InterpolateFuncOptions()
-                            .size(std::vector<int64_t>{size.height, size.width})
-                            .mode(torch::kBilinear)
-                            .align_corners(false))[0];
+  return models::resize_bilinear(logits.unsqueeze(0), size.height, size.width)[0];
 }
 
 /// A float32 cv::Mat with 3 dimensions holding a [C, H, W] tensor's values.

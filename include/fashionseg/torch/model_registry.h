@@ -84,9 +84,10 @@ int64_t fold_batch_norms(torch::nn::Module& model);
 /// layers changed. Under bf16 autocast (CpuBf16Autocast)
 /// those layers compute in bf16 anyway, so results are unchanged; without it the model no
 /// longer runs on fp32 inputs. It saves the weight casts autocast makes on every forward pass
-/// (LibTorch drops its cast cache when autocast ends): 0.4 GB of memory traffic per pass for
-/// deeplabv3_resnet50. For inference under autocast only, after fold_batch_norms; never train
-/// or save the model afterwards.
+/// (LibTorch drops its cast cache when autocast ends): for deeplabv3_resnet50, 40M weights read
+/// in fp32 and written in bf16, about 0.24 GB of memory traffic per pass (the time it saves
+/// was within the noise: bench/RESULTS.md). For inference under autocast only, after
+/// fold_batch_norms; never train or save the model afterwards.
 int64_t store_autocast_weights_in_bf16(torch::nn::Module& model);
 
 /// How a model is prepared for inference (prepare_for_inference).
