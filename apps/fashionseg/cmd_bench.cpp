@@ -49,6 +49,7 @@ struct BenchArguments {
   std::string precision = "auto";
   bool train = false;
   bool no_fold = false;
+  bool no_fuse = false;
   std::string json;
 };
 
@@ -115,6 +116,7 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
     SegmenterOptions options;
     if (a.layout != "auto") options.channels_last = a.layout == "nhwc";
     options.fold_batch_norms = !a.no_fold;
+    options.fuse_convolutions = !a.no_fuse;
     options.precision = a.precision;
     const Segmenter segmenter(path, options);
     report["precision"] = segmenter.bf16() ? "bf16" : "fp32";
@@ -164,9 +166,10 @@ void run_bench(const BenchArguments& a, const GlobalOptions& global) {
     } else {
       // Prepared as the Segmenter prepares it (training can fold nothing and keeps fp32
       // master weights).
-      const int64_t folded =
-          prepare_for_inference(*model, {torch::kCPU, channels_last, !a.no_fold, bf16});
-      if (!a.no_fold) report["batch_norms_folded"] = folded;
+      const InferencePrepared prepared =
+          prepare_for_inference(*model, {torch::kCPU, channels_last, !a.no_fold, bf16, !a.no_fuse});
+      if (!a.no_fold) report["batch_norms_folded"] = prepared.batch_norms_folded;
+      report["convolutions_fused"] = prepared.convolutions_fused;
     }
     torch::Tensor input = torch::randn({a.batch, 3, height, width});
     if (channels_last) input = input.contiguous(torch::MemoryFormat::ChannelsLast);
@@ -300,12 +303,17 @@ Command add_bench_command(CLI::App& root, const GlobalOptions& global) {
   app->add_flag("--no-fold", a->no_fold,
                 "Keep batch normalisations separate from their convolutions (inference folds "
                 "them by default, as predict and serve do)");
+  app->add_flag("--no-fuse", a->no_fuse,
+                "Run every convolution through LibTorch (in bf16 on the CPU, inference runs "
+                "ResNet-50's and ASPP's through oneDNN directly with their ReLU and residual add "
+                "fused, as predict and serve do)");
   app->add_option("--json", a->json, "Also write the figures as JSON");
   for (CLI::Option* knob : arch_knobs) knob->needs(app->get_option("--arch"));
   app->get_option("--arch")->excludes(app->get_option("--model"));
   app->get_option("--arch")->excludes(app->get_option("--photo"));
   app->get_option("--train")->excludes(app->get_option("--photo"));
   app->get_option("--train")->excludes(app->get_option("--no-fold"));
+  app->get_option("--train")->excludes(app->get_option("--no-fuse"));
   return {app, [a, &global] { run_bench(*a, global); }};
 }
 

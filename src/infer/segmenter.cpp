@@ -42,8 +42,8 @@ Segmenter::Segmenter(const std::filesystem::path& checkpoint, SegmenterOptions o
   impl_->parameters = count_parameters(*model.model);
   // The engine runs this model under bf16 autocast only when model.bf16, and the model is
   // its own (the trainer's validation engine shares the training model and does not do this).
-  prepare_for_inference(*model.model,
-                        {model.device, model.channels_last, options.fold_batch_norms, model.bf16});
+  prepare_for_inference(*model.model, {model.device, model.channels_last, options.fold_batch_norms,
+                                       model.bf16, options.fuse_convolutions});
   impl_->engine = std::make_unique<InferenceEngine>(std::move(model));
   impl_->checkpoint = std::move(loaded.checkpoint);
   impl_->checkpoint.weights.clear();

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <cstring>
 
+#include "tensor/bf16_bits.h"
 #include "tensor/vector_clones.h"
 
 namespace fashionseg {
@@ -33,17 +33,8 @@ BilinearTaps bilinear_taps(int input, int output) {
 
 namespace {
 
-/// A float's bfloat16 bits, rounded to nearest with ties to even (finite values; the logits
-/// resized here are finite).
-inline uint16_t to_bf16_bits(float value) {
-  uint32_t bits;
-  std::memcpy(&bits, &value, sizeof bits);
-  bits += 0x7FFFu + ((bits >> 16) & 1u);
-  return static_cast<uint16_t>(bits >> 16);
-}
-
 inline float stored(float value, float*) { return value; }
-inline uint16_t stored(float value, uint16_t*) { return to_bf16_bits(value); }
+inline uint16_t stored(float value, uint16_t*) { return float_to_bf16_bits(value); }
 
 template <typename Out>
 __attribute__((always_inline)) inline void resize_rows(const float* input, int in_width,

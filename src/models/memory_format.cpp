@@ -1,8 +1,10 @@
-// How an inference model's weights are stored: layout (NHWC) and, under bf16 autocast, the
-// bf16 copies the autocast would otherwise make on every forward pass.
+// How an inference model's weights are stored: layout (NHWC), under bf16 autocast the bf16
+// copies the autocast would otherwise make on every forward pass, and the convolutions fused
+// through oneDNN; and the one order in which a model is prepared for inference.
 #include <torch/torch.h>
 
 #include "fashionseg/torch/model_registry.h"
+#include "models/fused_convolution.h"
 
 namespace fashionseg {
 namespace {
@@ -14,6 +16,17 @@ void to_bf16(torch::Tensor& tensor) {
 }
 
 }  // namespace
+
+int64_t fuse_convolutions(torch::nn::Module& model) {
+  if (!models::fused_convolutions_available()) return 0;
+  int64_t fused = 0;
+  for (const auto& module : model.modules(/*include_self=*/true)) {
+    if (auto* fusing = dynamic_cast<models::FusesConvolutions*>(module.get())) {
+      fused += fusing->fuse_convolutions();
+    }
+  }
+  return fused;
+}
 
 void to_channels_last(torch::nn::Module& module) {
   torch::NoGradGuard no_grad;
@@ -53,15 +66,22 @@ int64_t store_autocast_weights_in_bf16(torch::nn::Module& model) {
   return cast;
 }
 
-int64_t prepare_for_inference(torch::nn::Module& model, const InferencePreparation& preparation) {
+InferencePrepared prepare_for_inference(torch::nn::Module& model,
+                                        const InferencePreparation& preparation) {
   model.to(preparation.device);
   model.eval();
   if (preparation.channels_last) to_channels_last(model);
+  InferencePrepared prepared;
   // After the device and layout changes: the folded biases are not registered parameters.
-  const int64_t folded = preparation.fold_batch_norms ? fold_batch_norms(model) : 0;
-  // Last: folding computes in the weights' own type.
+  if (preparation.fold_batch_norms) prepared.batch_norms_folded = fold_batch_norms(model);
+  // After folding: folding computes in the weights' own type.
   if (preparation.bf16_weights) store_autocast_weights_in_bf16(model);
-  return folded;
+  // Last: the fused convolutions copy the final (folded) weights.
+  if (preparation.fuse_convolutions && preparation.device.is_cpu() && preparation.channels_last &&
+      preparation.bf16_weights && preparation.fold_batch_norms) {
+    prepared.convolutions_fused = fuse_convolutions(model);
+  }
+  return prepared;
 }
 
 }  // namespace fashionseg

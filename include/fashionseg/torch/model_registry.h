@@ -90,19 +90,38 @@ int64_t fold_batch_norms(torch::nn::Module& model);
 /// fold_batch_norms; never train or save the model afterwards.
 int64_t store_autocast_weights_in_bf16(torch::nn::Module& model);
 
+/// Runs the convolutions of the modules that support it (ResNet-50's bottlenecks, ASPP) through
+/// oneDNN directly for bf16 inference on the CPU (src/models/fused_convolution.h): weights
+/// packed once, bias, ReLU and residual add in the convolution's own output pass. Those modules
+/// take that path for bf16 channels-last CPU inputs with gradients off and LibTorch's operators
+/// otherwise; outputs equal LibTorch's bf16 path within bf16 rounding (one rounding where
+/// LibTorch rounds after each operator). Keeps a packed bf16 copy of the fused weights. Call
+/// after fold_batch_norms (modules with unfolded normalisations are left alone); for inference
+/// only. Returns how many convolutions now run fused: 0 where the CPU lacks native bf16.
+int64_t fuse_convolutions(torch::nn::Module& model);
+
 /// How a model is prepared for inference (prepare_for_inference).
 struct InferencePreparation {
   torch::Device device = torch::kCPU;
   bool channels_last = false;    ///< to_channels_last
   bool fold_batch_norms = true;  ///< fold_batch_norms
   bool bf16_weights = false;     ///< store_autocast_weights_in_bf16 (bf16 autocast only)
+  /// fuse_convolutions, where it applies: CPU, channels-last, bf16, folded batch norms.
+  bool fuse_convolutions = true;
+};
+
+/// What prepare_for_inference did.
+struct InferencePrepared {
+  int64_t batch_norms_folded = 0;
+  int64_t convolutions_fused = 0;
 };
 
 /// Moves `model` to its device, sets eval mode, then applies the layout, the batch-norm
-/// folding and the bf16 weights `preparation` asks for, in the one order that works. The
-/// Segmenter and `fashionseg bench` prepare every model this way. The model is for inference
-/// only afterwards (fold_batch_norms, store_autocast_weights_in_bf16). Returns how many batch
-/// normalisations were folded.
-int64_t prepare_for_inference(torch::nn::Module& model, const InferencePreparation& preparation);
+/// folding, the bf16 weights and the fused convolutions `preparation` asks for, in the one
+/// order that works. The Segmenter and `fashionseg bench` prepare every model this way. The
+/// model is for inference only afterwards (fold_batch_norms, store_autocast_weights_in_bf16,
+/// fuse_convolutions).
+InferencePrepared prepare_for_inference(torch::nn::Module& model,
+                                        const InferencePreparation& preparation);
 
 }  // namespace fashionseg

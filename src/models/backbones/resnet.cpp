@@ -26,7 +26,15 @@ BottleneckImpl::BottleneckImpl(int64_t in_channels, int64_t planes, int64_t stri
   }
 }
 
-torch::Tensor BottleneckImpl::forward(const torch::Tensor& x) {
+torch::Tensor BottleneckImpl::forward_block(const torch::Tensor& x, bool input_is_scratch) {
+  if (fused_ && !is_training() && fused_->conv1->accepts(x)) {
+    const torch::Tensor out = fused_->conv2->forward(fused_->conv1->forward(x));
+    torch::Tensor residual = fused_->downsample ? fused_->downsample->forward(x)
+                             : input_is_scratch ? x
+                                                : x.clone(torch::MemoryFormat::ChannelsLast);
+    fused_->conv3->forward_add_relu(out, residual);
+    return residual;
+  }
   // In place like torchvision (its ReLUs are inplace=True): each out-of-place op would
   // allocate, and fault in, another feature map. Safe for autograd: BatchNorm's and the
   // convolution's backward need their inputs, not these outputs.
@@ -40,6 +48,25 @@ torch::Tensor BottleneckImpl::forward(const torch::Tensor& x) {
 std::vector<std::pair<torch::nn::Conv2d, FoldableBatchNorm2d>>
 BottleneckImpl::conv_batch_norm_pairs() const {
   return {{conv1, bn1}, {conv2, bn2}, {conv3, bn3}};  // downsample is a Sequential
+}
+
+int64_t BottleneckImpl::fuse_convolutions() {
+  // A normalisation that is not folded would be skipped by the fused path.
+  const auto* downsample_norm = downsample ? downsample[1]->as<FoldableBatchNorm2d>() : nullptr;
+  if (!bn1->folded() || !bn2->folded() || !bn3->folded() ||
+      (downsample && (downsample_norm == nullptr || !downsample_norm->folded()))) {
+    return 0;
+  }
+  auto fused = std::make_shared<Fused>();
+  fused->conv1 = std::make_unique<FusedConvolution>(*conv1, ConvEpilogue::kRelu);
+  fused->conv2 = std::make_unique<FusedConvolution>(*conv2, ConvEpilogue::kRelu);
+  fused->conv3 = std::make_unique<FusedConvolution>(*conv3, ConvEpilogue::kAddRelu);
+  if (downsample) {
+    fused->downsample = std::make_unique<FusedConvolution>(*downsample[0]->as<torch::nn::Conv2d>(),
+                                                           ConvEpilogue::kNone);
+  }
+  fused_ = std::move(fused);
+  return downsample ? 4 : 3;
 }
 
 ResNet50BackboneImpl::ResNet50BackboneImpl(int64_t output_stride) {
@@ -74,14 +101,21 @@ torch::nn::Sequential ResNet50BackboneImpl::make_layer(int64_t planes, int64_t b
   return layer;
 }
 
+torch::Tensor ResNet50BackboneImpl::run_layer(const torch::nn::Sequential& layer, torch::Tensor x) {
+  for (size_t i = 0; i < layer->size(); ++i) {
+    x = layer->ptr<BottleneckImpl>(i)->forward_block(x, /*input_is_scratch=*/i > 0);
+  }
+  return x;
+}
+
 ResNetFeatures ResNet50BackboneImpl::forward(const torch::Tensor& x) {
   auto out = bn1(conv1(x)).relu_();
   out = torch::max_pool2d(out, 3, 2, 1);
-  out = layer1->forward(out);
-  out = layer2->forward(out);
+  out = run_layer(layer1, out);
+  out = run_layer(layer2, out);
   ResNetFeatures features;
-  features.layer3 = layer3->forward(out);
-  features.layer4 = layer4->forward(features.layer3);
+  features.layer3 = run_layer(layer3, out);
+  features.layer4 = run_layer(layer4, features.layer3);
   return features;
 }
 

@@ -9,24 +9,37 @@
 #include <utility>
 #include <vector>
 
+#include "models/fused_convolution.h"
 #include "models/layers.h"
 
 namespace fashionseg::models {
 
 /// torchvision's Bottleneck: 1x1 -> 3x3 (stride, dilation) -> 1x1 (x4), identity or
 /// `downsample` (Sequential "0" conv1x1, "1" bn) shortcut.
-class BottleneckImpl : public torch::nn::Module, public ConvBatchNormPairs {
+class BottleneckImpl : public torch::nn::Module,
+                       public ConvBatchNormPairs,
+                       public FusesConvolutions {
  public:
   BottleneckImpl(int64_t in_channels, int64_t planes, int64_t stride, int64_t dilation,
                  bool with_downsample);
-  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor forward(const torch::Tensor& x) { return forward_block(x, false); }
+  /// forward(x); with `input_is_scratch`, the fused path may write its output over `x` (the
+  /// caller reads `x` no more), saving a copy for the identity shortcut.
+  torch::Tensor forward_block(const torch::Tensor& x, bool input_is_scratch);
   std::vector<std::pair<torch::nn::Conv2d, FoldableBatchNorm2d>> conv_batch_norm_pairs()
       const override;
+  /// conv1 and conv2 with their ReLU, conv3 with the shortcut's add and the ReLU, and the
+  /// downsampling convolution; only once every normalisation is folded.
+  int64_t fuse_convolutions() override;
 
  private:
+  struct Fused {
+    std::unique_ptr<FusedConvolution> conv1, conv2, conv3, downsample;
+  };
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
   FoldableBatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
   torch::nn::Sequential downsample{nullptr};
+  std::shared_ptr<const Fused> fused_;
 };
 TORCH_MODULE(Bottleneck);
 
@@ -51,6 +64,8 @@ class ResNet50BackboneImpl : public torch::nn::Module, public ConvBatchNormPairs
 
  private:
   torch::nn::Sequential make_layer(int64_t planes, int64_t blocks, int64_t stride, bool dilate);
+  /// layer->forward(x), each block after the first told that its input is scratch.
+  static torch::Tensor run_layer(const torch::nn::Sequential& layer, torch::Tensor x);
 
   int64_t in_channels_ = 64;
   int64_t dilation_ = 1;

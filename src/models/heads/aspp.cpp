@@ -42,11 +42,35 @@ AsppImpl::AsppImpl(int64_t in_channels, const std::vector<int64_t>& rates, int64
 torch::Tensor AsppImpl::forward(const torch::Tensor& x) {
   std::vector<torch::Tensor> outputs;
   outputs.reserve(branch_convs_.size() + 1);
+  if (fused_ && !is_training() && fused_->branches.front()->accepts(x)) {
+    for (const auto& branch : fused_->branches) outputs.push_back(branch->forward(x));
+    outputs.push_back(pooling_->forward(x));
+    // Channels-last whatever layout the 1x1 pooled branch came in; Dropout is the identity
+    // in eval mode.
+    return fused_->project->forward(
+        torch::cat(outputs, 1).contiguous(torch::MemoryFormat::ChannelsLast));
+  }
   for (size_t i = 0; i < branch_convs_.size(); ++i) {
     outputs.push_back(branch_norms_[i](atrous_conv_forward(x, *branch_convs_[i])).relu_());
   }
   outputs.push_back(pooling_->forward(x));
   return project->forward(torch::cat(outputs, 1));
+}
+
+int64_t AsppImpl::fuse_convolutions() {
+  auto* project_norm = project[1]->as<FoldableBatchNorm2d>();
+  if (project_norm == nullptr || !project_norm->folded()) return 0;
+  for (const auto& norm : branch_norms_) {
+    if (!norm->folded()) return 0;
+  }
+  auto fused = std::make_shared<Fused>();
+  for (const auto& conv : branch_convs_) {
+    fused->branches.push_back(std::make_unique<FusedConvolution>(*conv, ConvEpilogue::kRelu));
+  }
+  fused->project =
+      std::make_unique<FusedConvolution>(*project[0]->as<torch::nn::Conv2d>(), ConvEpilogue::kRelu);
+  fused_ = std::move(fused);
+  return static_cast<int64_t>(branch_convs_.size()) + 1;
 }
 
 torch::nn::Sequential make_deeplab_head(int64_t in_channels, int64_t num_classes,

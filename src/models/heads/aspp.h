@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/fused_convolution.h"
 #include "models/layers.h"
 
 namespace fashionseg::models {
@@ -32,12 +33,20 @@ TORCH_MODULE(AsppPooling);
 
 /// Atrous spatial pyramid pooling: 1x1, one 3x3 branch per rate, image pooling; concatenated
 /// and projected to out_channels with Dropout(0.5).
-class AsppImpl : public torch::nn::Module {
+class AsppImpl : public torch::nn::Module, public FusesConvolutions {
  public:
   AsppImpl(int64_t in_channels, const std::vector<int64_t>& rates, int64_t out_channels = 256);
   torch::Tensor forward(const torch::Tensor& x);
+  /// The 1x1 and atrous branches and the projection, each with its ReLU; only once their
+  /// normalisations are folded.
+  int64_t fuse_convolutions() override;
 
  private:
+  struct Fused {
+    std::vector<std::unique_ptr<FusedConvolution>> branches;
+    std::unique_ptr<FusedConvolution> project;
+  };
+  std::shared_ptr<const Fused> fused_;
   // Each branch is a Sequential (conv "0", BN "1", ReLU "2") for torchvision's keys and for
   // fold_batch_norms; forward calls its conv and BN directly so that the dilated ones can
   // skip their padding-only taps (atrous_conv.h).
