@@ -5,6 +5,7 @@
 # With `tuned`, Python runs as a careful CPU user runs it (channels-last, bf16 autocast where
 # the CPU has native bf16) and fashionseg with its default --precision auto; without it both
 # run plain fp32 (Python eager NCHW, fashionseg --precision fp32).
+# MODELS (default: all three) narrows the run.
 # Prints one line per model with both mean latencies and the ratio (fashionseg / Python;
 # the target is <= 0.8). Runs the two sides alternately, model by model, so both see the
 # same machine load.
@@ -21,7 +22,7 @@ trap 'rm -rf "$work"' EXIT
 python=/usr/bin/python3
 reference=bench/torch_reference.py
 echo "size $size, batch 1, $threads threads, $warmup warm-up + $iterations timed runs; $(nproc) cores"
-for model in lraspp_mobilenet_v3_large unet deeplabv3_resnet50; do
+for model in ${MODELS:-lraspp_mobilenet_v3_large unet deeplabv3_resnet50}; do
   classes=47
   "$python" "$reference" make "$model" "$classes" "$work/$model.pt"
   build/fashionseg import-weights --arch "$model" --weights "$work/$model.pt" \

@@ -4,6 +4,7 @@
 #include <ATen/record_function.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <mutex>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "models/add_relu_kernel.h"
+#include "models/winograd_kernel.h"
 
 namespace fashionseg::models {
 namespace {
@@ -38,6 +40,34 @@ bool is_dense_channels_last_bf16(const torch::Tensor& t) {
 // Plans hold one primitive per input size; photos come in a few sizes, so a small bound.
 constexpr size_t kMaxPlans = 16;
 
+// Winograd's F(2x2, 3x3) (winograd_kernel.h) runs a 3x3 convolution when its products are at
+// most this share of the direct convolution's (which skips the taps in the padding: for ASPP's
+// rates 12-36 on a 64 x 64 map many taps are padding, and Winograd's tiles would compute them:
+// measured 2.2-3.6x slower there), and both channel counts are at least the minimum (64 -> 64
+// at 128 x 128 ran no faster than direct; 128 -> 128 15% faster; 512 -> 512 30%).
+constexpr double kWinogradMaxWorkShare = 0.6;
+constexpr int64_t kWinogradMinChannels = 128;
+
+/// Tiles per round of Winograd's three steps: M (16 x tiles x out floats) about 2 MB, so that
+/// V and M stay in the cache from one step to the next (measured: 512 -> 512 channels at
+/// 64 x 64, 26 ms in one round, 13 ms in rounds of 2 MB, 15 ms of 1 MB).
+int64_t winograd_chunk(int64_t out_channels) {
+  constexpr int64_t kProductBytes = int64_t{1} << 21;
+  return std::max<int64_t>(32, kProductBytes / (16 * 4 * out_channels) / 16 * 16);
+}
+
+/// How many of a 3-tap dilated kernel's taps fall inside `size` positions, summed over them.
+int64_t taps_inside(int64_t size, int64_t dilation) {
+  int64_t taps = 0;
+  for (int64_t position = 0; position < size; ++position) {
+    for (int64_t tap = -1; tap <= 1; ++tap) {
+      const int64_t at = position + tap * dilation;
+      taps += at >= 0 && at < size ? 1 : 0;
+    }
+  }
+  return taps;
+}
+
 }  // namespace
 
 struct FusedConvolution::State {
@@ -46,6 +76,9 @@ struct FusedConvolution::State {
   ConvEpilogue epilogue = ConvEpilogue::kNone;
   torch::Tensor weight;  // the module's own (shared, not copied): the source for packing
   torch::Tensor bias;    // float copy; undefined without a bias
+  // Winograd's transformed weights [16][in][out] in bf16, where its shape allows it (3x3,
+  // stride 1, the input's size out, channels in 16s); undefined otherwise.
+  torch::Tensor winograd_weights;
 
   struct Plan {
     dnnl::convolution_forward primitive;
@@ -53,6 +86,12 @@ struct FusedConvolution::State {
     std::shared_ptr<memory> weights;  // packed; shared by plans that want the same layout
     memory bias;
     int64_t out_height = 0, out_width = 0;
+    // Winograd instead of the convolution primitive: its tiles and the 16 products.
+    bool winograd = false;
+    std::vector<WinogradTile> tiles;
+    int64_t chunk = 0;      // tiles per round of transform, products, transform back
+    dnnl::matmul products;  // of one round: V [16][chunk][in] bf16 x U -> M [16][chunk][out] f32
+    memory::desc transformed, product_sums;
   };
   std::mutex mutex;
   std::map<std::array<int64_t, 3>, std::shared_ptr<const Plan>> plans;  // by N, H, W
@@ -75,6 +114,72 @@ struct FusedConvolution::State {
     }
     plan->src = nhwc_bf16(n, in_channels, h, w);
     plan->dst = nhwc_bf16(n, out_channels, plan->out_height, plan->out_width);
+    if (winograd_pays(n, h, w)) {
+      plan_winograd(*plan, n, h, w);
+    } else {
+      plan_direct(*plan);
+    }
+    if (plans.size() >= kMaxPlans) plans.clear();  // running calls keep their shared_ptr
+    plans.emplace(key, plan);
+    return plan;
+  }
+
+  bool winograd_pays(int64_t n, int64_t h, int64_t w) const {
+    if (!winograd_weights.defined()) {
+      return false;
+    }
+    const int64_t products =
+        static_cast<int64_t>(winograd_tiles(static_cast<int>(n), static_cast<int>(h),
+                                            static_cast<int>(w), static_cast<int>(dilation[0]))
+                                 .size() *
+                             16);
+    const int64_t direct = n * taps_inside(h, dilation[0]) * taps_inside(w, dilation[1]);
+    return static_cast<double>(products) <= kWinogradMaxWorkShare * static_cast<double>(direct);
+  }
+
+  /// The packed copy of `plain` (OIHW convolution or [16][in][out] product weights) in the
+  /// layout `packed_desc`, shared with plans that want the same.
+  std::shared_ptr<memory> packed(const memory::desc& packed_desc, memory& plain) {
+    for (const auto& candidate : packed_weights) {
+      if (candidate->get_desc() == packed_desc) return candidate;
+    }
+    dnnl::stream stream(cpu_engine());
+    auto result = std::make_shared<memory>(packed_desc, cpu_engine());
+    dnnl::reorder(plain, *result).execute(stream, plain, *result);
+    stream.wait();
+    packed_weights.push_back(result);
+    return result;
+  }
+
+  void plan_winograd(Plan& plan, int64_t n, int64_t h, int64_t w) {
+    plan.winograd = true;
+    plan.tiles = winograd_tiles(static_cast<int>(n), static_cast<int>(h), static_cast<int>(w),
+                                static_cast<int>(dilation[0]));
+    // Rounds of equal size (the last one's extra rows are products of stale rows of V, left
+    // unread), at most the size that keeps V and M in the cache.
+    const auto tiles = static_cast<int64_t>(plan.tiles.size());
+    const int64_t rounds =
+        (tiles + winograd_chunk(out_channels) - 1) / winograd_chunk(out_channels);
+    plan.chunk = (tiles + rounds - 1) / rounds;
+    plan.transformed = memory::desc({16, plan.chunk, in_channels}, memory::data_type::bf16,
+                                    memory::format_tag::abc);
+    plan.product_sums = memory::desc({16, plan.chunk, out_channels}, memory::data_type::f32,
+                                     memory::format_tag::abc);
+    const memory::desc any_weights({16, in_channels, out_channels}, memory::data_type::bf16,
+                                   memory::format_tag::any);
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    const dnnl::matmul::primitive_desc primitive_desc(
+        dnnl::matmul::desc(plan.transformed, any_weights, plan.product_sums), attr, cpu_engine());
+    plan.products = dnnl::matmul(primitive_desc);
+    plan.scratchpad = primitive_desc.scratchpad_desc();
+    memory plain(
+        {{16, in_channels, out_channels}, memory::data_type::bf16, memory::format_tag::abc},
+        cpu_engine(), winograd_weights.data_ptr());
+    plan.weights = packed(primitive_desc.weights_desc(), plain);
+  }
+
+  void plan_direct(Plan& plan) {
     const memory::desc any_weights({out_channels, in_channels, kernel[0], kernel[1]},
                                    memory::data_type::bf16, memory::format_tag::any);
     const memory::desc bias_desc =
@@ -92,35 +197,21 @@ struct FusedConvolution::State {
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     // oneDNN counts dilation from 0 (a dense kernel has dilation 0).
     const dnnl::convolution_forward::desc desc(
-        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, plan->src,
-        any_weights, bias_desc, plan->dst, Dims{stride[0], stride[1]},
+        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, plan.src,
+        any_weights, bias_desc, plan.dst, Dims{stride[0], stride[1]},
         Dims{dilation[0] - 1, dilation[1] - 1}, Dims{padding[0], padding[1]},
         Dims{padding[0], padding[1]});
     const dnnl::convolution_forward::primitive_desc primitive_desc(desc, attr, cpu_engine());
-    plan->primitive = dnnl::convolution_forward(primitive_desc);
-    plan->scratchpad = primitive_desc.scratchpad_desc();
+    plan.primitive = dnnl::convolution_forward(primitive_desc);
+    plan.scratchpad = primitive_desc.scratchpad_desc();
 
-    const memory::desc packed_desc = primitive_desc.weights_desc();
-    for (const auto& packed : packed_weights) {
-      if (packed->get_desc() == packed_desc) plan->weights = packed;
-    }
-    if (!plan->weights) {
-      dnnl::stream stream(cpu_engine());
-      const torch::Tensor plain = weight.to(torch::kBFloat16).contiguous();  // OIHW
-      memory source({{out_channels, in_channels, kernel[0], kernel[1]},
-                     memory::data_type::bf16,
-                     memory::format_tag::oihw},
-                    cpu_engine(), plain.data_ptr());
-      plan->weights = std::make_shared<memory>(packed_desc, cpu_engine());
-      dnnl::reorder(source, *plan->weights).execute(stream, source, *plan->weights);
-      stream.wait();
-      packed_weights.push_back(plan->weights);
-    }
-    if (bias.defined()) plan->bias = memory(bias_desc, cpu_engine(), bias.data_ptr());
-
-    if (plans.size() >= kMaxPlans) plans.clear();  // running calls keep their shared_ptr
-    plans.emplace(key, plan);
-    return plan;
+    const torch::Tensor plain_weight = weight.to(torch::kBFloat16).contiguous();  // OIHW
+    memory plain({{out_channels, in_channels, kernel[0], kernel[1]},
+                  memory::data_type::bf16,
+                  memory::format_tag::oihw},
+                 cpu_engine(), plain_weight.data_ptr());
+    plan.weights = packed(primitive_desc.weights_desc(), plain);
+    if (bias.defined()) plan.bias = memory(bias_desc, cpu_engine(), bias.data_ptr());
   }
 
   void run(const Plan& plan, const torch::Tensor& input, const torch::Tensor& output) const {
@@ -130,6 +221,10 @@ struct FusedConvolution::State {
     dnnl::stream stream(engine);
     const torch::Tensor scratch =
         torch::empty({static_cast<int64_t>(plan.scratchpad.get_size())}, torch::kUInt8);
+    if (plan.winograd) {
+      run_winograd(plan, input, output, scratch);
+      return;
+    }
     std::unordered_map<int, memory> args{
         {DNNL_ARG_SRC, memory(plan.src, engine, input.data_ptr())},
         {DNNL_ARG_WEIGHTS, *plan.weights},
@@ -138,6 +233,45 @@ struct FusedConvolution::State {
     if (bias.defined()) args.emplace(DNNL_ARG_BIAS, plan.bias);
     plan.primitive.execute(stream, args);
     stream.wait();
+  }
+
+  void run_winograd(const Plan& plan, const torch::Tensor& input, const torch::Tensor& output,
+                    const torch::Tensor& scratch) const {
+    const dnnl::engine& engine = cpu_engine();
+    dnnl::stream stream(engine);
+    const auto tiles = static_cast<int64_t>(plan.tiles.size());
+    const auto height = static_cast<int>(input.size(2));
+    const auto width = static_cast<int>(input.size(3));
+    const auto d = static_cast<int>(dilation[0]);
+    // One chunk's V and M at a time: they stay in the cache between the three steps.
+    torch::Tensor transformed = torch::empty({16, plan.chunk, in_channels}, torch::kBFloat16);
+    torch::Tensor product_sums = torch::empty({16, plan.chunk, out_channels}, torch::kFloat);
+    const auto* input_bits = reinterpret_cast<const uint16_t*>(input.data_ptr());
+    auto* transformed_bits = reinterpret_cast<uint16_t*>(transformed.data_ptr());
+    const float* sums = product_sums.data_ptr<float>();
+    const float* bias_values = bias.defined() ? bias.data_ptr<float>() : nullptr;
+    auto* output_bits = reinterpret_cast<uint16_t*>(output.data_ptr());
+    const bool relu = epilogue == ConvEpilogue::kRelu;
+    constexpr int64_t kTilesPerTask = 4;
+    for (int64_t first = 0; first < tiles; first += plan.chunk) {
+      const int64_t count = std::min(plan.chunk, tiles - first);
+      const WinogradTile* chunk_tiles = plan.tiles.data() + first;
+      at::parallel_for(0, count, kTilesPerTask, [&](int64_t begin, int64_t end) {
+        winograd_input_transform(input_bits, height, width, static_cast<int>(in_channels), d,
+                                 chunk_tiles, plan.chunk, begin, end, transformed_bits);
+      });
+      plan.products.execute(
+          stream, {{DNNL_ARG_SRC, memory(plan.transformed, engine, transformed.data_ptr())},
+                   {DNNL_ARG_WEIGHTS, *plan.weights},
+                   {DNNL_ARG_DST, memory(plan.product_sums, engine, product_sums.data_ptr())},
+                   {DNNL_ARG_SCRATCHPAD, memory(plan.scratchpad, engine, scratch.data_ptr())}});
+      stream.wait();
+      at::parallel_for(0, count, kTilesPerTask, [&](int64_t begin, int64_t end) {
+        winograd_output_transform(sums, height, width, static_cast<int>(out_channels), d,
+                                  chunk_tiles, plan.chunk, begin, end, bias_values, relu,
+                                  output_bits);
+      });
+    }
   }
 };
 
@@ -166,9 +300,28 @@ FusedConvolution::FusedConvolution(const torch::nn::Conv2dImpl& conv, ConvEpilog
   s.epilogue = epilogue;
   s.weight = conv.weight.detach();
   if (conv.bias.defined()) s.bias = conv.bias.detach().to(torch::kFloat).contiguous().clone();
+  const bool winograd_shape = s.kernel == std::array<int64_t, 2>{3, 3} &&
+                              s.stride == std::array<int64_t, 2>{1, 1} && s.padding == s.dilation &&
+                              s.dilation[0] == s.dilation[1] && s.in_channels % 16 == 0 &&
+                              s.out_channels % 16 == 0 && epilogue != ConvEpilogue::kAddRelu;
+  if (winograd_shape && winograd_available() &&
+      std::min(s.in_channels, s.out_channels) >= kWinogradMinChannels) {
+    const torch::Tensor weights = s.weight.to(torch::kFloat).contiguous();  // [out][in][3][3]
+    std::vector<float> transformed =
+        winograd_weights(weights.data_ptr<float>(), static_cast<int>(s.in_channels),
+                         static_cast<int>(s.out_channels));
+    // Rounded to bf16 once, from the float transform of the (bf16) weights.
+    s.winograd_weights =
+        torch::from_blob(transformed.data(), {16, s.in_channels, s.out_channels}, torch::kFloat)
+            .to(torch::kBFloat16);
+  }
 }
 
 FusedConvolution::~FusedConvolution() = default;
+
+std::string FusedConvolution::algorithm(int64_t n, int64_t height, int64_t width) const {
+  return state_->plan_for(n, height, width)->winograd ? "winograd" : "direct";
+}
 
 bool FusedConvolution::accepts(const torch::Tensor& input) const {
   return !torch::GradMode::is_enabled() && is_dense_channels_last_bf16(input) &&

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 namespace fashionseg::models {
 
@@ -40,6 +41,11 @@ class FusedConvolution {
   /// The epilogue applied to conv(input) + bias, as a new bf16 channels-last tensor.
   /// kNone or kRelu only; `input` must be accepted.
   torch::Tensor forward(const torch::Tensor& input) const;
+
+  /// How an input of n x height x width runs: "winograd" (F(2x2, 3x3), winograd_kernel.h: 3x3,
+  /// stride 1, padding = dilation, at least 128 channels in and out, and where its products
+  /// are at most 60% of the direct convolution's) or "direct" (oneDNN's convolution).
+  std::string algorithm(int64_t n, int64_t height, int64_t width) const;
 
   /// kAddRelu: residual = relu(conv(input) + bias + residual), in place; `residual` must be a
   /// bf16 channels-last dense tensor of the output's shape that nothing else reads afterwards.
