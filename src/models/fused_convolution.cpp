@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -76,9 +77,9 @@ struct FusedConvolution::State {
   ConvEpilogue epilogue = ConvEpilogue::kNone;
   torch::Tensor weight;  // the module's own (shared, not copied): the source for packing
   torch::Tensor bias;    // float copy; undefined without a bias
-  // Winograd's transformed weights [16][in][out] in bf16, where its shape allows it (3x3,
-  // stride 1, the input's size out, channels in 16s); undefined otherwise.
-  torch::Tensor winograd_weights;
+  // Whether Winograd can run this convolution (3x3, stride 1, the input's size out, channels
+  // in 16s, at least kWinogradMinChannels, a CPU with AVX512-BF16).
+  bool winograd_shape = false;
 
   struct Plan {
     dnnl::convolution_forward primitive;
@@ -125,7 +126,7 @@ struct FusedConvolution::State {
   }
 
   bool winograd_pays(int64_t n, int64_t h, int64_t w) const {
-    if (!winograd_weights.defined()) {
+    if (!winograd_shape) {
       return false;
     }
     const int64_t products =
@@ -137,18 +138,33 @@ struct FusedConvolution::State {
     return static_cast<double>(products) <= kWinogradMaxWorkShare * static_cast<double>(direct);
   }
 
-  /// The packed copy of `plain` (OIHW convolution or [16][in][out] product weights) in the
-  /// layout `packed_desc`, shared with plans that want the same.
-  std::shared_ptr<memory> packed(const memory::desc& packed_desc, memory& plain) {
+  /// The packed copy, in the layout `packed_desc`, of the bf16 weights `make_plain` returns
+  /// (`dims` in layout `tag`); shared with plans that want the same layout, and made (and the
+  /// plain weights with it) only when none does.
+  std::shared_ptr<memory> packed(const memory::desc& packed_desc, const Dims& dims,
+                                 memory::format_tag tag,
+                                 const std::function<torch::Tensor()>& make_plain) {
     for (const auto& candidate : packed_weights) {
       if (candidate->get_desc() == packed_desc) return candidate;
     }
+    const torch::Tensor plain_weights = make_plain();
+    memory plain({dims, memory::data_type::bf16, tag}, cpu_engine(), plain_weights.data_ptr());
     dnnl::stream stream(cpu_engine());
     auto result = std::make_shared<memory>(packed_desc, cpu_engine());
     dnnl::reorder(plain, *result).execute(stream, plain, *result);
     stream.wait();
     packed_weights.push_back(result);
     return result;
+  }
+
+  /// Winograd's transformed weights U [16][in][out] in bf16: computed in float from the
+  /// (folded, usually bf16) weights and rounded once.
+  torch::Tensor winograd_weights_bf16() const {
+    const torch::Tensor weights = weight.to(torch::kFloat).contiguous();  // [out][in][3][3]
+    std::vector<float> transformed = winograd_weights(
+        weights.data_ptr<float>(), static_cast<int>(in_channels), static_cast<int>(out_channels));
+    return torch::from_blob(transformed.data(), {16, in_channels, out_channels}, torch::kFloat)
+        .to(torch::kBFloat16);
   }
 
   void plan_winograd(Plan& plan, int64_t n, int64_t h, int64_t w) {
@@ -173,10 +189,8 @@ struct FusedConvolution::State {
         dnnl::matmul::desc(plan.transformed, any_weights, plan.product_sums), attr, cpu_engine());
     plan.products = dnnl::matmul(primitive_desc);
     plan.scratchpad = primitive_desc.scratchpad_desc();
-    memory plain(
-        {{16, in_channels, out_channels}, memory::data_type::bf16, memory::format_tag::abc},
-        cpu_engine(), winograd_weights.data_ptr());
-    plan.weights = packed(primitive_desc.weights_desc(), plain);
+    plan.weights = packed(primitive_desc.weights_desc(), {16, in_channels, out_channels},
+                          memory::format_tag::abc, [this] { return winograd_weights_bf16(); });
   }
 
   void plan_direct(Plan& plan) {
@@ -205,12 +219,9 @@ struct FusedConvolution::State {
     plan.primitive = dnnl::convolution_forward(primitive_desc);
     plan.scratchpad = primitive_desc.scratchpad_desc();
 
-    const torch::Tensor plain_weight = weight.to(torch::kBFloat16).contiguous();  // OIHW
-    memory plain({{out_channels, in_channels, kernel[0], kernel[1]},
-                  memory::data_type::bf16,
-                  memory::format_tag::oihw},
-                 cpu_engine(), plain_weight.data_ptr());
-    plan.weights = packed(primitive_desc.weights_desc(), plain);
+    plan.weights = packed(
+        primitive_desc.weights_desc(), {out_channels, in_channels, kernel[0], kernel[1]},
+        memory::format_tag::oihw, [this] { return weight.to(torch::kBFloat16).contiguous(); });
     if (bias.defined()) plan.bias = memory(bias_desc, cpu_engine(), bias.data_ptr());
   }
 
@@ -304,17 +315,8 @@ FusedConvolution::FusedConvolution(const torch::nn::Conv2dImpl& conv, ConvEpilog
                               s.stride == std::array<int64_t, 2>{1, 1} && s.padding == s.dilation &&
                               s.dilation[0] == s.dilation[1] && s.in_channels % 16 == 0 &&
                               s.out_channels % 16 == 0 && epilogue != ConvEpilogue::kAddRelu;
-  if (winograd_shape && winograd_available() &&
-      std::min(s.in_channels, s.out_channels) >= kWinogradMinChannels) {
-    const torch::Tensor weights = s.weight.to(torch::kFloat).contiguous();  // [out][in][3][3]
-    std::vector<float> transformed =
-        winograd_weights(weights.data_ptr<float>(), static_cast<int>(s.in_channels),
-                         static_cast<int>(s.out_channels));
-    // Rounded to bf16 once, from the float transform of the (bf16) weights.
-    s.winograd_weights =
-        torch::from_blob(transformed.data(), {16, s.in_channels, s.out_channels}, torch::kFloat)
-            .to(torch::kBFloat16);
-  }
+  s.winograd_shape = winograd_shape && winograd_available() &&
+                     std::min(s.in_channels, s.out_channels) >= kWinogradMinChannels;
 }
 
 FusedConvolution::~FusedConvolution() = default;
