@@ -203,10 +203,22 @@ TEST_F(ServeCli, ModelHealthMetricsAndPage) {
   const auto page = c.Get("/");
   ASSERT_EQ(page->status, 200);
   EXPECT_EQ(page->body, read_file(test::source_dir() / "src/serve/page.html"));
-  const auto metrics = c.Get("/metrics");
-  ASSERT_EQ(metrics->status, 200);
-  EXPECT_THAT(metrics->body, HasSubstr("fashionseg_requests_total{endpoint=\"GET /v1/model\""));
-  EXPECT_THAT(metrics->body, HasSubstr("# TYPE fashionseg_segment_seconds histogram"));
+  // A request is counted once it has been answered (the server's logger runs after the
+  // response is written), so on a busy machine the count can trail the client by a moment.
+  std::string body;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    const auto metrics = c.Get("/metrics");
+    ASSERT_TRUE(metrics);
+    ASSERT_EQ(metrics->status, 200);
+    body = metrics->body;
+    if (body.find("fashionseg_requests_total{endpoint=\"GET /v1/model\"") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < deadline);
+  EXPECT_THAT(body, HasSubstr("fashionseg_requests_total{endpoint=\"GET /v1/model\""));
+  EXPECT_THAT(body, HasSubstr("# TYPE fashionseg_segment_seconds histogram"));
 }
 
 TEST_F(ServeCli, EachBadRequestGetsItsStatusAndReason) {
