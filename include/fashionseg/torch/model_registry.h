@@ -92,12 +92,15 @@ int64_t store_autocast_weights_in_bf16(torch::nn::Module& model);
 
 /// Runs the convolutions of the modules that support it (ResNet-50's bottlenecks, ASPP) through
 /// oneDNN directly for bf16 inference on the CPU (src/models/fused_convolution.h): weights
-/// packed once, bias, ReLU and residual add in the convolution's own output pass. Those modules
-/// take that path for bf16 channels-last CPU inputs with gradients off and LibTorch's operators
-/// otherwise; outputs equal LibTorch's bf16 path within bf16 rounding (one rounding where
-/// LibTorch rounds after each operator). Keeps a packed bf16 copy of the fused weights. Call
-/// after fold_batch_norms (modules with unfolded normalisations are left alone); for inference
-/// only. Returns how many convolutions now run fused: 0 where the CPU lacks native bf16.
+/// packed once, bias, ReLU and residual add in the convolution's own output pass, and 3x3
+/// convolutions with >= 128 channels by Winograd's F(2x2, 3x3) where it computes at most 60% of
+/// the direct products (src/models/winograd_kernel.h). Those modules take that path for bf16
+/// channels-last CPU inputs with gradients off and LibTorch's operators otherwise; outputs
+/// equal LibTorch's bf16 path within bf16 rounding (Winograd's within 0.5% relative RMS of the
+/// exact convolution where the direct bf16 one is within 0.2%). Keeps a packed bf16 copy of the
+/// fused weights. Call after fold_batch_norms (modules with unfolded normalisations are left
+/// alone); for inference only. Returns how many convolutions now run fused: 0 where the CPU
+/// lacks native bf16.
 int64_t fuse_convolutions(torch::nn::Module& model);
 
 /// How a model is prepared for inference (prepare_for_inference).

@@ -62,8 +62,9 @@ struct SegmenterOptions {
   /// (fold_batch_norms in model_registry.h): same masks, one pass less over each feature map.
   bool fold_batch_norms = true;
   /// In bf16 on the CPU, run ResNet-50's and ASPP's convolutions through oneDNN directly, with
-  /// packed weights and their ReLU and residual add fused (fuse_convolutions in
-  /// model_registry.h; needs fold_batch_norms). Same masks within bf16 rounding.
+  /// packed weights, their ReLU and residual add fused, and Winograd for the larger 3x3 ones
+  /// (fuse_convolutions in model_registry.h; needs fold_batch_norms). Same masks within bf16
+  /// rounding.
   bool fuse_convolutions = true;
   /// Upper bound on logits kept at output resolution (classes x height x width floats). Above
   /// it (photos of tens of megapixels), the argmax runs at a proportionally reduced size and
