@@ -6,12 +6,8 @@
 #include "models/add_relu_kernel.h"
 
 #include "tensor/bf16_bits.h"
+#include "tensor/bf16_vectors.h"
 #include "tensor/vector_clones.h"
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#include <immintrin.h>
-#define FASHIONSEG_HAVE_NATIVE_BF16 1
-#endif
 
 namespace fashionseg {
 namespace {
@@ -27,17 +23,7 @@ void add_relu_portable(uint16_t* __restrict accumulator, const uint16_t* __restr
   }
 }
 
-#ifdef FASHIONSEG_HAVE_NATIVE_BF16
-/// 16 bf16 values (given as bits) widened to floats.
-__attribute__((target("avx512f"))) inline __m512 load_bf16x16(const uint16_t* bits) {
-  const __m256i narrow = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bits));
-  // The all-lanes masked forms: the unmasked ones start from an undefined register, which
-  // GCC 12 reports as maybe-uninitialized.
-  constexpr __mmask16 kAll = 0xFFFF;
-  const __m512i wide = _mm512_maskz_cvtepu16_epi32(kAll, narrow);
-  return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(kAll, wide, 16));
-}
-
+#ifdef FASHIONSEG_HAVE_BF16_VECTORS
 __attribute__((target("avx512f,avx512bf16"))) void add_relu_native(
     uint16_t* __restrict accumulator, const uint16_t* __restrict addend, int64_t count) {
   const __m512 zero = _mm512_setzero_ps();
@@ -47,9 +33,7 @@ __attribute__((target("avx512f,avx512bf16"))) void add_relu_native(
     // Zero where sum < 0 (ordered: NaN stays), then vcvtneps2bf16: round to nearest even,
     // NaN to a quiet NaN, as float_to_bf16_bits.
     const __m512 relu = _mm512_mask_mov_ps(sum, _mm512_cmp_ps_mask(sum, zero, _CMP_LT_OQ), zero);
-    const __m256bh rounded = _mm512_cvtneps_pbh(relu);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(accumulator + i),
-                        reinterpret_cast<const __m256i&>(rounded));
+    store_bf16x16(accumulator + i, relu);
   }
   add_relu_portable(accumulator + i, addend + i, count - i);
 }
@@ -58,7 +42,7 @@ __attribute__((target("avx512f,avx512bf16"))) void add_relu_native(
 using AddRelu = void (*)(uint16_t*, const uint16_t*, int64_t);
 
 AddRelu pick_add_relu() {
-#ifdef FASHIONSEG_HAVE_NATIVE_BF16
+#ifdef FASHIONSEG_HAVE_BF16_VECTORS
   if (__builtin_cpu_supports("avx512bf16")) return add_relu_native;
 #endif
   return add_relu_portable;

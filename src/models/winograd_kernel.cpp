@@ -6,10 +6,7 @@
 
 #include <array>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#include <immintrin.h>
-#define FASHIONSEG_WINOGRAD 1
-#endif
+#include "tensor/bf16_vectors.h"
 
 namespace fashionseg {
 
@@ -56,24 +53,10 @@ std::vector<float> winograd_weights(const float* weights, int in_channels, int o
   return u;
 }
 
-#ifdef FASHIONSEG_WINOGRAD
+#ifdef FASHIONSEG_HAVE_BF16_VECTORS
 namespace {
 
 #define FASHIONSEG_BF16_TARGET __attribute__((target("avx512f,avx512bf16")))
-
-FASHIONSEG_BF16_TARGET inline __m512 load_bf16(const uint16_t* bits) {
-  // The all-lanes masked forms: the unmasked ones start from an undefined register, which
-  // GCC 12 reports as maybe-uninitialized.
-  constexpr __mmask16 kAll = 0xFFFF;
-  const __m256i narrow = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bits));
-  return _mm512_castsi512_ps(
-      _mm512_maskz_slli_epi32(kAll, _mm512_maskz_cvtepu16_epi32(kAll, narrow), 16));
-}
-
-FASHIONSEG_BF16_TARGET inline void store_bf16(uint16_t* bits, __m512 value) {
-  const __m256bh rounded = _mm512_cvtneps_pbh(value);
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(bits), reinterpret_cast<const __m256i&>(rounded));
-}
 
 FASHIONSEG_BF16_TARGET void input_transform(const uint16_t* input, int height, int width,
                                             int channels, int dilation, const WinogradTile* tiles,
@@ -95,7 +78,8 @@ FASHIONSEG_BF16_TARGET void input_transform(const uint16_t* input, int height, i
     uint16_t* out = v + t * channels;
     for (int c = 0; c < channels; c += 16) {
       __m512 d[16];
-      for (int k = 0; k < 16; ++k) d[k] = patch[k] ? load_bf16(patch[k] + c) : _mm512_setzero_ps();
+      for (int k = 0; k < 16; ++k)
+        d[k] = patch[k] ? load_bf16x16(patch[k] + c) : _mm512_setzero_ps();
       // B^T d: rows 0 - 2, 1 + 2, 2 - 1, 1 - 3 of each column.
       __m512 r[16];
       for (int j = 0; j < 4; ++j) {
@@ -108,10 +92,10 @@ FASHIONSEG_BF16_TARGET void input_transform(const uint16_t* input, int height, i
       for (int i = 0; i < 4; ++i) {
         const __m512* row = r + 4 * i;
         uint16_t* at = out + static_cast<int64_t>(4 * i) * plane + c;
-        store_bf16(at, _mm512_sub_ps(row[0], row[2]));
-        store_bf16(at + plane, _mm512_add_ps(row[1], row[2]));
-        store_bf16(at + 2 * plane, _mm512_sub_ps(row[2], row[1]));
-        store_bf16(at + 3 * plane, _mm512_sub_ps(row[1], row[3]));
+        store_bf16x16(at, _mm512_sub_ps(row[0], row[2]));
+        store_bf16x16(at + plane, _mm512_add_ps(row[1], row[2]));
+        store_bf16x16(at + 2 * plane, _mm512_sub_ps(row[2], row[1]));
+        store_bf16x16(at + 3 * plane, _mm512_sub_ps(row[1], row[3]));
       }
     }
   }
@@ -154,10 +138,11 @@ FASHIONSEG_BF16_TARGET void output_transform(const float* m, int height, int wid
         for (int j = 0; j < 2; ++j) {
           if (outputs[2 * i + j] == nullptr) continue;
           __m512 value = _mm512_add_ps(y[j], b);
-          // Masked form for the reason in load_bf16; NaN stays as in torch.relu.
+          // Masked form for the reason in load_bf16x16 (bf16_vectors.h); NaN stays as in
+          // torch.relu.
           if (relu)
             value = _mm512_mask_mov_ps(value, _mm512_cmp_ps_mask(value, zero, _CMP_LT_OQ), zero);
-          store_bf16(outputs[2 * i + j] + c, value);
+          store_bf16x16(outputs[2 * i + j] + c, value);
         }
       }
     }
