@@ -63,8 +63,9 @@ struct SegmenterOptions {
   bool fold_batch_norms = true;
   /// In bf16 on the CPU, run ResNet-50's and ASPP's convolutions through oneDNN directly, with
   /// packed weights, their ReLU and residual add fused, and Winograd for the larger 3x3 ones
-  /// (fuse_convolutions in model_registry.h; needs fold_batch_norms). Same masks within bf16
-  /// rounding.
+  /// (fuse_convolutions in model_registry.h; needs fold_batch_norms). Not bit-identical to
+  /// LibTorch's bf16 path: logits within 2% of their range, masks agreeing on at least 99% of
+  /// pixels (tests/models/fused_convolution_test.cpp).
   bool fuse_convolutions = true;
   /// Upper bound on logits kept at output resolution (classes x height x width floats). Above
   /// it (photos of tens of megapixels), the argmax runs at a proportionally reduced size and
